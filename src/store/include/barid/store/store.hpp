@@ -87,9 +87,10 @@ struct StoreStats {
   int connections_in_use = 0;
   std::uint64_t acquisitions = 0;      // connections handed out since start
   std::uint64_t acquisition_waits = 0; // times a caller had to wait for a free connection
-  std::uint64_t transactions_committed = 0;
-  std::uint64_t transactions_rolled_back = 0;
+  std::uint64_t transactions_committed = 0;    // read-write transactions (run_write) only
+  std::uint64_t transactions_rolled_back = 0;  // read-write ones, including each retried attempt
   std::uint64_t transaction_retries = 0;
+  std::uint64_t read_transactions = 0;  // run_read transactions, however they ended
 };
 
 // A versioned schema change. `sql` may hold several statements separated by `;` and may use
