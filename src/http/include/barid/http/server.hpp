@@ -57,7 +57,9 @@ Response error_response(int status, std::string_view code, std::string_view mess
 using Handler = std::function<Response(Request&)>;
 
 // Told about every answer the server produced itself, without calling the handler (malformed
-// request, header or body too large, timeout, too many connections), for logs and metrics.
+// request, header or body too large, timeout, too many connections), for logs and metrics; also
+// about a handler that threw, answered as 500 internal_error. Called on a worker thread; must not
+// block for long, and what it throws is ignored.
 struct ProtocolEvent {
   std::string request_id;
   std::string remote_address;
