@@ -17,7 +17,11 @@ function(barid_test name)
   cmake_parse_arguments(T "POSTGRES" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest GTest::gtest_main)
-  set(props ENVIRONMENT "BARID_TEST_POSTGRES_URL_FILE=${CMAKE_BINARY_DIR}/test-postgres/url;BARID_SOURCE_DIR=${CMAKE_SOURCE_DIR};BARID_BIN_DIR=${CMAKE_BINARY_DIR}/bin")
+  # Paths the tests need are compiled in: a list-valued ENVIRONMENT does not survive
+  # gtest_discover_tests' property forwarding.
+  target_compile_definitions(${name} PRIVATE BARID_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
+                                             BARID_BIN_DIR="${CMAKE_BINARY_DIR}/bin")
+  set(props ENVIRONMENT "BARID_TEST_POSTGRES_URL_FILE=${CMAKE_BINARY_DIR}/test-postgres/url")
   if(T_POSTGRES)
     list(APPEND props FIXTURES_REQUIRED postgres)
   endif()

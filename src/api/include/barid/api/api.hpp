@@ -1,0 +1,61 @@
+// The JSON API: every route of Barid, the one dispatch path that authenticates, authorises, logs
+// and measures each request, and the OpenAPI document generated from the route declarations.
+#pragma once
+
+#include <barid/api/route.hpp>
+#include <barid/http/server.hpp>
+#include <barid/identity/identity.hpp>
+#include <barid/store/store.hpp>
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace barid::api {
+
+// The services handlers call. Owned by the program that runs the API.
+struct Services {
+  store::Store& store;
+  identity::IdentityService& identity;
+  std::span<const store::Migration> migrations;  // what this binary knows, for /readyz
+};
+
+struct ApiOptions {
+  // Take the client address from X-Forwarded-For (set only behind a trusted load balancer).
+  bool trust_forwarded_for = false;
+  std::string version = "0.1.0";
+};
+
+class Metrics;
+
+class Api {
+ public:
+  Api(Services services, ApiOptions options);
+  ~Api();
+
+  // Handles one request end to end. Never throws.
+  http::Response handle(http::Request& request);
+  // Records an answer the HTTP server produced itself (limits, malformed requests).
+  void observe_protocol_event(const http::ProtocolEvent& event);
+
+  // Lets /metrics report the server's open connections.
+  void set_connection_gauge(std::function<int()> gauge) { connection_gauge_ = std::move(gauge); }
+
+  const std::vector<RouteSpec>& routes() const { return routes_; }
+  Json openapi_document() const;
+
+ private:
+  void add(RouteSpec spec);
+  void add_system_routes();
+  void add_identity_routes();
+
+  Services services_;
+  ApiOptions options_;
+  std::vector<RouteSpec> routes_;
+  std::unique_ptr<Metrics> metrics_;
+  std::function<int()> connection_gauge_;
+};
+
+}  // namespace barid::api

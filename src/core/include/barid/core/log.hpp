@@ -1,0 +1,27 @@
+// Structured logging: one JSON object per line. Callers pass named fields, never whole requests,
+// bodies or headers, so a password, token or letter text has no path into a log line.
+#pragma once
+
+#include <barid/core/json.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace barid::log {
+
+enum class Level { debug, info, warning, error };
+
+// Where lines go: standard error (the default) or a file, appended.
+void write_to_stderr();
+bool write_to_file(const std::string& path);
+void set_minimum_level(Level level);
+
+// {"time":"…","level":"info","event":"<event>", …fields}
+void event(Level level, std::string_view name, const Json& fields = Json::object());
+inline void info(std::string_view name, const Json& fields = Json::object()) { event(Level::info, name, fields); }
+inline void warning(std::string_view name, const Json& fields = Json::object()) {
+  event(Level::warning, name, fields);
+}
+inline void error(std::string_view name, const Json& fields = Json::object()) { event(Level::error, name, fields); }
+
+}  // namespace barid::log

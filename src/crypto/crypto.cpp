@@ -1,0 +1,118 @@
+#include <barid/crypto/crypto.hpp>
+
+#include <barid/core/check.hpp>
+#include <barid/core/time.hpp>
+
+#include <sodium.h>
+
+#include <cstring>
+#include <stdexcept>
+
+namespace barid::crypto {
+
+void initialize() {
+  static const int result = sodium_init();
+  BARID_CHECK(result >= 0, "libsodium failed to initialise");
+}
+
+Bytes random_bytes(std::size_t count) {
+  initialize();
+  Bytes bytes(count);
+  randombytes_buf(bytes.data(), bytes.size());
+  return bytes;
+}
+
+std::uint64_t random_uint64() {
+  initialize();
+  std::uint64_t value = 0;
+  randombytes_buf(&value, sizeof value);
+  return value;
+}
+
+Sha256 sha256(std::span<const std::uint8_t> data) {
+  Sha256 digest{};
+  crypto_hash_sha256(digest.data(), data.data(), data.size());
+  return digest;
+}
+
+Sha256 sha256(std::string_view data) {
+  return sha256(std::span(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
+}
+
+std::string hex_encode(std::span<const std::uint8_t> data) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(data.size() * 2);
+  for (const std::uint8_t byte : data) {
+    hex.push_back(kDigits[byte >> 4]);
+    hex.push_back(kDigits[byte & 0x0F]);
+  }
+  return hex;
+}
+
+bool hex_decode(std::string_view hex, Bytes& out) {
+  if (hex.size() % 2 != 0) return false;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  out.clear();
+  out.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    const int high = nibble(hex[i]);
+    const int low = nibble(hex[i + 1]);
+    if (high < 0 || low < 0) return false;
+    out.push_back(static_cast<std::uint8_t>(high << 4 | low));
+  }
+  return true;
+}
+
+std::string base64url_encode(std::span<const std::uint8_t> data) {
+  std::string text(sodium_base64_ENCODED_LEN(data.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(text.data(), text.size(), data.data(), data.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  text.resize(std::strlen(text.c_str()));
+  return text;
+}
+
+bool constant_time_equal(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
+  if (a.size() != b.size()) return false;
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string new_uuid() {
+  Bytes bytes = random_bytes(16);
+  const auto unix_ms = static_cast<std::uint64_t>(now_ms());
+  for (int i = 0; i < 6; ++i) bytes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(unix_ms >> (40 - 8 * i));
+  bytes[6] = static_cast<std::uint8_t>(0x70 | (bytes[6] & 0x0F));  // version 7
+  bytes[8] = static_cast<std::uint8_t>(0x80 | (bytes[8] & 0x3F));  // RFC 4122 variant
+  const std::string hex = hex_encode(bytes);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
+         hex.substr(20);
+}
+
+std::string new_secret_token(std::string_view prefix) {
+  return std::string(prefix) + base64url_encode(random_bytes(32));
+}
+
+std::string hash_password(std::string_view password, PasswordCost cost) {
+  initialize();
+  const bool fast = cost == PasswordCost::fast_for_tests;
+  const unsigned long long ops = fast ? crypto_pwhash_argon2id_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+  const std::size_t memory = fast ? 64 * 1024 : crypto_pwhash_MEMLIMIT_INTERACTIVE;
+  char stored[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str_alg(stored, password.data(), password.size(), ops, memory, crypto_pwhash_ALG_ARGON2ID13) !=
+      0) {
+    throw std::runtime_error("out of memory while hashing a password");
+  }
+  return stored;
+}
+
+bool verify_password(std::string_view stored_hash, std::string_view password) {
+  initialize();
+  const std::string terminated(stored_hash);  // libsodium needs a NUL-terminated string
+  return crypto_pwhash_str_verify(terminated.c_str(), password.data(), password.size()) == 0;
+}
+
+}  // namespace barid::crypto

@@ -1,0 +1,43 @@
+// Cryptographic primitives Barid uses, all from libsodium: randomness, SHA-256, password hashing
+// (Argon2id), constant-time comparison and identifiers. Call crypto::initialize() once at start.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace barid::crypto {
+
+using Bytes = std::vector<std::uint8_t>;
+using Sha256 = std::array<std::uint8_t, 32>;
+
+void initialize();  // idempotent, thread-safe
+
+Bytes random_bytes(std::size_t count);
+std::uint64_t random_uint64();
+
+Sha256 sha256(std::span<const std::uint8_t> data);
+Sha256 sha256(std::string_view data);
+
+std::string hex_encode(std::span<const std::uint8_t> data);
+bool hex_decode(std::string_view hex, Bytes& out);
+std::string base64url_encode(std::span<const std::uint8_t> data);  // no padding
+
+bool constant_time_equal(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b);
+
+// A time-ordered UUID (version 7) in its 36-character text form.
+std::string new_uuid();
+
+// A bearer secret: `prefix` + 256 random bits in base64url.
+std::string new_secret_token(std::string_view prefix);
+
+// Argon2id. `interactive` is libsodium's interactive profile (64 MiB, 2 passes), for people;
+// `fast_for_tests` uses the smallest allowed cost so sanitizer builds stay quick.
+enum class PasswordCost { interactive, fast_for_tests };
+std::string hash_password(std::string_view password, PasswordCost cost);
+bool verify_password(std::string_view stored_hash, std::string_view password);
+
+}  // namespace barid::crypto

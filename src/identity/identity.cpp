@@ -1,0 +1,579 @@
+#include <barid/core/check.hpp>
+#include <barid/core/time.hpp>
+#include <barid/identity/identity.hpp>
+
+#include "rows.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+namespace barid::identity {
+
+using namespace detail;
+
+namespace detail {
+
+std::string join_roles(const std::vector<Role>& roles) {
+  std::string text;
+  for (const Role role : roles) {
+    if (!text.empty()) text.push_back(',');
+    text += to_string(role);
+  }
+  return text;
+}
+
+std::vector<Role> split_roles(const std::string& text) {
+  std::vector<Role> roles;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    if (auto role = role_from_string(item)) roles.push_back(*role);
+  }
+  return roles;
+}
+
+std::string join_scopes(const std::vector<Scope>& scopes) {
+  std::string text;
+  for (const Scope scope : scopes) {
+    if (!text.empty()) text.push_back(',');
+    text += to_string(scope);
+  }
+  return text;
+}
+
+std::vector<Scope> split_scopes(const std::string& text) {
+  std::vector<Scope> scopes;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    if (auto scope = scope_from_string(item)) scopes.push_back(*scope);
+  }
+  return scopes;
+}
+
+Party party_from_row(const store::Row& row) {
+  Party party;
+  party.id = row.text(0);
+  party.kind = party_kind_from_string(row.text(1)).value_or(PartyKind::citizen);
+  party.identifier = row.text(2);
+  party.name_ar = row.text(3);
+  party.name_latin = row.text(4);
+  party.email = row.optional_text(5);
+  party.phone = row.optional_text(6);
+  party.language = row.text(7);
+  party.created_at_ms = row.int64(8);
+  return party;
+}
+
+User user_from_row(const store::Row& row) {
+  User user;
+  user.id = row.text(0);
+  user.login = row.text(1);
+  user.party_id = row.text(2);
+  user.roles = split_roles(row.text(3));
+  user.created_at_ms = row.int64(4);
+  user.disabled = row.int64(5) != 0;
+  return user;
+}
+
+std::optional<Party> load_party(store::Transaction& tx, const std::string& party_id) {
+  auto row = tx.query_one(std::string("SELECT ") + kPartyColumns + " FROM parties WHERE id = ?", {party_id});
+  if (!row) return std::nullopt;
+  return party_from_row(*row);
+}
+
+}  // namespace detail
+
+namespace {
+
+constexpr std::string_view kSessionPrefix = "bs_";
+constexpr std::string_view kApiKeyPrefix = "bk_";
+
+// Which roles a user of each kind of party may hold.
+bool role_fits_party(Role role, PartyKind kind) {
+  switch (kind) {
+    case PartyKind::citizen: return role == Role::citizen;
+    case PartyKind::business: return role == Role::business;
+    case PartyKind::authority: return role == Role::authority_sender || role == Role::customs_officer;
+    case PartyKind::postal_operator:
+      return role == Role::postal_clerk || role == Role::carrier || role == Role::operator_admin ||
+             role == Role::customs_officer;
+  }
+  return false;
+}
+
+Status validate_contact(const NewParty& party) {
+  if (party.email) {
+    const auto& email = *party.email;
+    const auto at = email.find('@');
+    if (email.size() < 3 || email.size() > 254 || at == std::string::npos || at == 0 || at + 1 >= email.size() ||
+        email.find_first_of(" \t\r\n<>") != std::string::npos) {
+      return invalid_input("invalid_email", "the e-mail address is not valid");
+    }
+  }
+  if (party.phone) {
+    const std::string phone = normalize_digits(*party.phone);
+    const bool shape = phone.size() >= 7 && phone.size() <= 16 && phone[0] == '+' &&
+                       std::all_of(phone.begin() + 1, phone.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!shape) return invalid_input("invalid_phone", "the phone number must be in E.164 form, e.g. +201001234567");
+  }
+  if (party.language != "ar" && party.language != "fr" && party.language != "en") {
+    return invalid_input("invalid_language", "the language must be ar, fr or en");
+  }
+  const auto name_ok = [](const std::string& name) {
+    return is_valid_utf8(name) && utf8_length(name) >= 1 && utf8_length(name) <= 200;
+  };
+  if (!name_ok(party.name_ar) || !name_ok(party.name_latin)) {
+    return invalid_input("invalid_name", "names in Arabic and Latin script must have 1 to 200 characters");
+  }
+  return {};
+}
+
+}  // namespace
+
+IdentityService::IdentityService(store::Store& store, IdentityOptions options)
+    : store_(store), options_(options) {
+  crypto::initialize();
+  dummy_password_hash_ = crypto::hash_password(crypto::hex_encode(crypto::random_bytes(16)), options_.password_cost);
+}
+
+namespace {
+
+// Checks and normalises a new party; the caller inserts it.
+Result<Party> prepare_party(const NewParty& input) {
+  BARID_TRY(validate_contact(input));
+  auto identifier = normalize_identifier(input.kind, input.identifier);
+  if (!identifier) return std::move(identifier).error();
+  Party party;
+  party.id = crypto::new_uuid();
+  party.kind = input.kind;
+  party.identifier = *identifier;
+  party.name_ar = input.name_ar;
+  party.name_latin = input.name_latin;
+  party.email = input.email;
+  party.phone = input.phone ? std::optional(normalize_digits(*input.phone)) : std::nullopt;
+  party.language = input.language;
+  party.created_at_ms = now_ms();
+  return party;
+}
+
+Status insert_party(store::Transaction& tx, const Party& party) {
+  const auto inserted = tx.execute(
+      "INSERT INTO parties (id, kind, identifier, name_ar, name_latin, email, phone, language, created_at_ms) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, identifier) DO NOTHING",
+      {party.id, std::string(to_string(party.kind)), party.identifier, party.name_ar, party.name_latin,
+       optional_value(party.email), optional_value(party.phone), party.language, party.created_at_ms});
+  if (inserted == 0) {
+    return conflict("party_exists", "a " + std::string(to_string(party.kind)) + " with this " +
+                                        std::string(identifier_name(party.kind)) + " is already registered");
+  }
+  return {};
+}
+
+// Checks a new user (all but its party); the password is hashed here, outside any transaction.
+Result<std::pair<User, std::string>> prepare_user(const NewUser& input, crypto::PasswordCost cost) {
+  auto login = normalize_login(input.login);
+  if (!login) return std::move(login).error();
+  BARID_TRY(validate_password(input.password));
+  if (input.roles.empty()) return invalid_input("roles_required", "a user needs at least one role");
+  User user;
+  user.id = crypto::new_uuid();
+  user.login = *login;
+  user.party_id = input.party_id;
+  user.roles = input.roles;
+  std::sort(user.roles.begin(), user.roles.end());
+  user.roles.erase(std::unique(user.roles.begin(), user.roles.end()), user.roles.end());
+  user.created_at_ms = now_ms();
+  return std::pair{std::move(user), crypto::hash_password(input.password, cost)};
+}
+
+Status insert_user(store::Transaction& tx, const User& user, const Party& party, const std::string& password_hash) {
+  for (const Role role : user.roles) {
+    if (!role_fits_party(role, party.kind)) {
+      return invalid_input("role_not_allowed_for_party", "a user of a " + std::string(to_string(party.kind)) +
+                                                             " cannot hold the role " + std::string(to_string(role)));
+    }
+  }
+  const auto inserted = tx.execute(
+      "INSERT INTO users (id, login, party_id, roles, password_hash, created_at_ms) VALUES (?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (login) DO NOTHING",
+      {user.id, user.login, party.id, join_roles(user.roles), password_hash, user.created_at_ms});
+  if (inserted == 0) return conflict("login_taken", "this login is already taken");
+  return {};
+}
+
+}  // namespace
+
+Result<Party> IdentityService::create_party(const NewParty& input) {
+  auto party = prepare_party(input);
+  if (!party) return party;
+  return store_.write<Party>([&](store::Transaction& tx) -> Result<Party> {
+    BARID_TRY(insert_party(tx, *party));
+    return *party;
+  });
+}
+
+Result<User> IdentityService::create_user(const NewUser& input) {
+  auto prepared = prepare_user(input, options_.password_cost);
+  if (!prepared) return std::move(prepared).error();
+  auto& [user, password_hash] = *prepared;
+  return store_.write<User>([&](store::Transaction& tx) -> Result<User> {
+    auto party = load_party(tx, user.party_id);
+    if (!party) return not_found("party_not_found", "no party has this id");
+    BARID_TRY(insert_user(tx, user, *party, password_hash));
+    return user;
+  });
+}
+
+Result<std::pair<Party, std::optional<User>>> IdentityService::register_party(const NewParty& new_party,
+                                                                              const std::optional<NewUser>& new_user) {
+  using Registered = std::pair<Party, std::optional<User>>;
+  auto party = prepare_party(new_party);
+  if (!party) return std::move(party).error();
+  std::optional<std::pair<User, std::string>> user;
+  if (new_user) {
+    auto prepared = prepare_user(*new_user, options_.password_cost);
+    if (!prepared) return std::move(prepared).error();
+    user = std::move(*prepared);
+    user->first.party_id = party->id;
+  }
+  return store_.write<Registered>([&](store::Transaction& tx) -> Result<Registered> {
+    BARID_TRY(insert_party(tx, *party));
+    if (!user) return Registered{*party, std::nullopt};
+    BARID_TRY(insert_user(tx, user->first, *party, user->second));
+    return Registered{*party, user->first};
+  });
+}
+
+Result<Party> IdentityService::get_party(const std::string& party_id) {
+  auto party = store_.read<std::optional<Party>>([&](store::Transaction& tx) { return load_party(tx, party_id); });
+  if (!party) return not_found("party_not_found", "no party has this id");
+  return std::move(*party);
+}
+
+Result<Party> IdentityService::find_party(PartyKind kind, const std::string& identifier) {
+  auto normalized = normalize_identifier(kind, identifier);
+  if (!normalized) return std::move(normalized).error();
+  auto party = store_.read<std::optional<Party>>([&](store::Transaction& tx) -> std::optional<Party> {
+    auto row = tx.query_one(std::string("SELECT ") + kPartyColumns + " FROM parties WHERE kind = ? AND identifier = ?",
+                            {std::string(to_string(kind)), *normalized});
+    if (!row) return std::nullopt;
+    return party_from_row(*row);
+  });
+  if (!party) return not_found("party_not_found", "no party is registered with this identifier");
+  return std::move(*party);
+}
+
+Result<User> IdentityService::find_user_by_login(const std::string& login) {
+  auto normalized = normalize_login(login);
+  if (!normalized) return not_found("user_not_found", "no user has this login");
+  auto user = store_.read<std::optional<User>>([&](store::Transaction& tx) -> std::optional<User> {
+    auto row = tx.query_one(std::string("SELECT ") + kUserColumns + " FROM users WHERE login = ?", {*normalized});
+    if (!row) return std::nullopt;
+    return user_from_row(*row);
+  });
+  if (!user) return not_found("user_not_found", "no user has this login");
+  return std::move(*user);
+}
+
+std::vector<User> IdentityService::list_users(std::size_t limit, const std::string& after_login) {
+  return store_.read<std::vector<User>>([&](store::Transaction& tx) {
+    std::vector<User> users;
+    for (const auto& row : tx.query(std::string("SELECT ") + kUserColumns +
+                                        " FROM users WHERE login > ? ORDER BY login LIMIT ?",
+                                    {after_login, static_cast<std::int64_t>(limit)})) {
+      users.push_back(user_from_row(row));
+    }
+    return users;
+  });
+}
+
+Status IdentityService::change_password(const Principal& principal, const std::string& current_password,
+                                        const std::string& new_password) {
+  BARID_TRY(validate_password(new_password));
+  auto stored = store_.read<std::optional<std::string>>([&](store::Transaction& tx) -> std::optional<std::string> {
+    auto row = tx.query_one("SELECT password_hash FROM users WHERE id = ?", {principal.user_id});
+    if (!row) return std::nullopt;
+    return row->text(0);
+  });
+  if (!stored || !crypto::verify_password(*stored, current_password)) {
+    return forbidden("wrong_password", "the current password is not right");
+  }
+  const std::string password_hash = crypto::hash_password(new_password, options_.password_cost);
+  const std::int64_t now = now_ms();
+  store_.run_write([&](store::Transaction& tx) {
+    tx.execute("UPDATE users SET password_hash = ? WHERE id = ?", {password_hash, principal.user_id});
+    // Every other session of this user ends: whoever knew the old password is logged out.
+    tx.execute("UPDATE sessions SET revoked_at_ms = ? WHERE user_id = ? AND id <> ? AND revoked_at_ms IS NULL",
+               {now, principal.user_id, principal.credential_id});
+    return true;
+  });
+  return {};
+}
+
+// --- Login and sessions ----------------------------------------------------------------------
+
+Result<std::string> IdentityService::check_login_allowed(const std::string& login, const std::string& client_address) {
+  const std::int64_t now = now_ms();
+  const std::int64_t since = now - options_.login_failure_window_ms;
+  struct Window {
+    std::int64_t count = 0;
+    std::int64_t oldest_ms = 0;
+  };
+  auto window_of = [&](store::Transaction& tx, const std::string& subject) {
+    auto row = tx.query_one("SELECT COUNT(*), MIN(failed_at_ms) FROM login_failures WHERE subject = ? AND failed_at_ms > ?",
+                            {subject, since});
+    Window window;
+    if (row) {
+      window.count = row->int64(0);
+      window.oldest_ms = row->optional_int64(1).value_or(now);
+    }
+    return window;
+  };
+  const std::string account_subject = "account:" + login;
+  const std::string address_subject = "address:" + client_address;
+  auto [account, address] = store_.read<std::pair<Window, Window>>([&](store::Transaction& tx) {
+    return std::pair{window_of(tx, account_subject), window_of(tx, address_subject)};
+  });
+  std::int64_t retry_after_ms = 0;
+  if (account.count >= options_.login_failures_per_account) {
+    retry_after_ms = std::max(retry_after_ms, account.oldest_ms + options_.login_failure_window_ms - now);
+  }
+  if (address.count >= options_.login_failures_per_address) {
+    retry_after_ms = std::max(retry_after_ms, address.oldest_ms + options_.login_failure_window_ms - now);
+  }
+  if (retry_after_ms > 0) {
+    Error error = make_error(ErrorKind::rate_limited, "too_many_login_attempts",
+                             "too many failed logins; try again later");
+    error.retry_after_s = static_cast<int>((retry_after_ms + 999) / 1000);
+    return error;
+  }
+  return account_subject;
+}
+
+void IdentityService::record_login_failure(const std::string& login, const std::string& client_address) {
+  const std::int64_t now = now_ms();
+  const std::int64_t expired_before = now - options_.login_failure_window_ms;
+  store_.run_write([&](store::Transaction& tx) {
+    tx.execute("INSERT INTO login_failures (subject, failed_at_ms) VALUES (?, ?), (?, ?)",
+               {"account:" + login, now, "address:" + client_address, now});
+    tx.execute("DELETE FROM login_failures WHERE failed_at_ms <= ?", {expired_before});
+    return true;
+  });
+}
+
+Result<SessionGrant> IdentityService::log_in(const std::string& login_text, const std::string& password,
+                                             const std::string& client_address) {
+  const Error wrong = make_error(ErrorKind::unauthenticated, "invalid_credentials", "the login or password is wrong");
+  // An unusable login is treated like an unknown one: same answer, same work.
+  const std::string login = normalize_login(login_text).ok() ? *normalize_login(login_text) : login_text.substr(0, 64);
+  auto allowed = check_login_allowed(login, client_address);
+  if (!allowed) return std::move(allowed).error();
+
+  struct Candidate {
+    std::string user_id;
+    std::string password_hash;
+    bool disabled = false;
+  };
+  auto candidate = store_.read<std::optional<Candidate>>([&](store::Transaction& tx) -> std::optional<Candidate> {
+    auto row = tx.query_one("SELECT id, password_hash, disabled FROM users WHERE login = ?", {login});
+    if (!row) return std::nullopt;
+    return Candidate{row->text(0), row->text(1), row->int64(2) != 0};
+  });
+  const bool password_ok = crypto::verify_password(candidate ? candidate->password_hash : dummy_password_hash_,
+                                                   password.substr(0, 4 * kPasswordMaxChars));
+  if (!candidate || !password_ok || candidate->disabled) {
+    record_login_failure(login, client_address);
+    return wrong;
+  }
+
+  SessionGrant grant;
+  grant.token = crypto::new_secret_token(kSessionPrefix);
+  grant.session_id = crypto::new_uuid();
+  const std::int64_t now = now_ms();
+  grant.expires_at_ms = now + options_.session_absolute_timeout_ms;
+  grant.idle_expires_at_ms = std::min(grant.expires_at_ms, now + options_.session_idle_timeout_ms);
+  store_.run_write([&](store::Transaction& tx) {
+    tx.execute(
+        "INSERT INTO sessions (id, token_hash, user_id, client_address, created_at_ms, last_seen_at_ms, expires_at_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        {grant.session_id, to_blob(crypto::sha256(grant.token)), candidate->user_id, client_address, now, now,
+         grant.expires_at_ms});
+    tx.execute("DELETE FROM login_failures WHERE subject = ?", {"account:" + login});
+    return true;
+  });
+  return grant;
+}
+
+Result<Principal> IdentityService::authenticate(std::string_view token) {
+  const Error invalid = make_error(ErrorKind::unauthenticated, "invalid_token", "the bearer token is not valid");
+  const bool is_session = token.substr(0, kSessionPrefix.size()) == kSessionPrefix;
+  const bool is_api_key = token.substr(0, kApiKeyPrefix.size()) == kApiKeyPrefix;
+  if ((!is_session && !is_api_key) || token.size() > 128) return invalid;
+  const store::Blob token_hash = to_blob(crypto::sha256(token));
+  const std::int64_t now = now_ms();
+
+  if (is_session) {
+    struct Found {
+      Principal principal;
+      std::int64_t last_seen_at_ms = 0;
+      std::int64_t expires_at_ms = 0;
+      bool revoked = false;
+      bool disabled = false;
+    };
+    auto found = store_.read<std::optional<Found>>([&](store::Transaction& tx) -> std::optional<Found> {
+      auto row = tx.query_one(
+          "SELECT s.id, s.last_seen_at_ms, s.expires_at_ms, s.revoked_at_ms, u.id, u.login, u.party_id, u.roles, "
+          "u.disabled FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+          {token_hash});
+      if (!row) return std::nullopt;
+      Found result;
+      result.principal.credential_id = row->text(0);
+      result.last_seen_at_ms = row->int64(1);
+      result.expires_at_ms = row->int64(2);
+      result.revoked = !row->is_null(3);
+      result.principal.user_id = row->text(4);
+      result.principal.login = row->text(5);
+      result.principal.party_id = row->text(6);
+      result.principal.roles = split_roles(row->text(7));
+      result.disabled = row->int64(8) != 0;
+      result.principal.via = Principal::Via::session;
+      return result;
+    });
+    if (!found || found->revoked || found->disabled) return invalid;
+    if (now >= found->expires_at_ms || now - found->last_seen_at_ms >= options_.session_idle_timeout_ms) {
+      return make_error(ErrorKind::unauthenticated, "session_expired", "the session has expired; log in again");
+    }
+    if (now - found->last_seen_at_ms >= options_.session_touch_interval_ms) {
+      store_.run_write([&](store::Transaction& tx) {
+        tx.execute("UPDATE sessions SET last_seen_at_ms = ? WHERE id = ? AND last_seen_at_ms < ?",
+                   {now, found->principal.credential_id, now});
+        return true;
+      });
+    }
+    return std::move(found->principal);
+  }
+
+  struct FoundKey {
+    Principal principal;
+    std::vector<Role> key_roles;
+    std::optional<std::int64_t> last_used_at_ms;
+    bool usable = false;
+  };
+  auto found = store_.read<std::optional<FoundKey>>([&](store::Transaction& tx) -> std::optional<FoundKey> {
+    auto row = tx.query_one(
+        "SELECT k.id, k.roles, k.revoked_at_ms, k.last_used_at_ms, u.id, u.login, u.party_id, u.roles, u.disabled "
+        "FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?",
+        {token_hash});
+    if (!row) return std::nullopt;
+    FoundKey result;
+    result.principal.credential_id = row->text(0);
+    result.key_roles = split_roles(row->text(1));
+    result.usable = row->is_null(2) && row->int64(8) == 0;
+    result.last_used_at_ms = row->optional_int64(3);
+    result.principal.user_id = row->text(4);
+    result.principal.login = row->text(5);
+    result.principal.party_id = row->text(6);
+    result.principal.via = Principal::Via::api_key;
+    for (const Role role : split_roles(row->text(7))) {
+      if (std::find(result.key_roles.begin(), result.key_roles.end(), role) != result.key_roles.end()) {
+        result.principal.roles.push_back(role);
+      }
+    }
+    return result;
+  });
+  if (!found || !found->usable) return invalid;
+  if (!found->last_used_at_ms || now - *found->last_used_at_ms >= options_.session_touch_interval_ms) {
+    store_.run_write([&](store::Transaction& tx) {
+      tx.execute("UPDATE api_keys SET last_used_at_ms = ? WHERE id = ?", {now, found->principal.credential_id});
+      return true;
+    });
+  }
+  return std::move(found->principal);
+}
+
+Status IdentityService::log_out(const Principal& principal) {
+  if (principal.via != Principal::Via::session) {
+    return invalid_input("not_a_session", "an API key is revoked by an administrator, not logged out");
+  }
+  store_.run_write([&](store::Transaction& tx) {
+    tx.execute("UPDATE sessions SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL",
+               {now_ms(), principal.credential_id});
+    return true;
+  });
+  return {};
+}
+
+// --- API keys ----------------------------------------------------------------------------------
+
+Result<ApiKeyGrant> IdentityService::create_api_key(const std::string& created_by_user_id, const std::string& login,
+                                                    const std::string& name, const std::vector<Role>& roles) {
+  if (name.empty() || utf8_length(name) > 100 || !is_valid_utf8(name)) {
+    return invalid_input("invalid_name", "an API key name has 1 to 100 characters");
+  }
+  if (roles.empty()) return invalid_input("roles_required", "an API key needs at least one role");
+  auto user = find_user_by_login(login);
+  if (!user) return std::move(user).error();
+  for (const Role role : roles) {
+    if (std::find(user->roles.begin(), user->roles.end(), role) == user->roles.end()) {
+      return invalid_input("role_not_held", "the user does not hold the role " + std::string(to_string(role)));
+    }
+  }
+  ApiKeyGrant grant;
+  grant.secret = crypto::new_secret_token(kApiKeyPrefix);
+  grant.key.id = crypto::new_uuid();
+  grant.key.name = name;
+  grant.key.user_id = user->id;
+  grant.key.login = user->login;
+  grant.key.roles = roles;
+  grant.key.created_by_user_id = created_by_user_id;
+  grant.key.created_at_ms = now_ms();
+  store_.run_write([&](store::Transaction& tx) {
+    tx.execute(
+        "INSERT INTO api_keys (id, key_hash, name, user_id, roles, created_by_user_id, created_at_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        {grant.key.id, to_blob(crypto::sha256(grant.secret)), name, user->id, join_roles(roles),
+         created_by_user_id.empty() ? store::Value(nullptr) : store::Value(created_by_user_id), grant.key.created_at_ms});
+    return true;
+  });
+  return grant;
+}
+
+std::vector<ApiKey> IdentityService::list_api_keys() {
+  return store_.read<std::vector<ApiKey>>([&](store::Transaction& tx) {
+    std::vector<ApiKey> keys;
+    for (const auto& row : tx.query(
+             "SELECT k.id, k.name, k.user_id, u.login, k.roles, k.created_by_user_id, k.created_at_ms, "
+             "k.revoked_at_ms, k.last_used_at_ms FROM api_keys k JOIN users u ON u.id = k.user_id "
+             "ORDER BY k.created_at_ms, k.id")) {
+      ApiKey key;
+      key.id = row.text(0);
+      key.name = row.text(1);
+      key.user_id = row.text(2);
+      key.login = row.text(3);
+      key.roles = split_roles(row.text(4));
+      key.created_by_user_id = row.optional_text(5).value_or("");
+      key.created_at_ms = row.int64(6);
+      key.revoked_at_ms = row.optional_int64(7);
+      key.last_used_at_ms = row.optional_int64(8);
+      keys.push_back(std::move(key));
+    }
+    return keys;
+  });
+}
+
+Status IdentityService::revoke_api_key(const std::string& key_id) {
+  std::int64_t changed = 0;
+  bool exists = false;
+  store_.run_write([&](store::Transaction& tx) {
+    exists = tx.query_one("SELECT id FROM api_keys WHERE id = ?", {key_id}).has_value();
+    changed = tx.execute("UPDATE api_keys SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL",
+                         {now_ms(), key_id});
+    return true;
+  });
+  if (!exists) return not_found("api_key_not_found", "no API key has this id");
+  if (changed == 0) return conflict("api_key_already_revoked", "this API key was already revoked");
+  return {};
+}
+
+}  // namespace barid::identity

@@ -1,0 +1,275 @@
+// The real programs: baridd and barid as an operator runs them. Secrets never reach the log,
+// acknowledged writes survive kill -9, two servers share one PostgreSQL, SIGTERM drains and
+// exits 0, TLS works, and the CLI explains its errors.
+#include "support/http_client.hpp"
+#include "support/process.hpp"
+
+#include <barid/store/store.hpp>
+#include <barid/store/testing.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace barid::testing {
+namespace {
+
+constexpr const char* kAdminPassword = "admin passphrase 2026";
+
+class ProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::setenv("BARID_PASSWORD_COST", "fast_for_tests", 1);
+    data_dir_ = store::testing::temp_dir();
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(data_dir_, ignored);
+  }
+  CommandResult barid(std::vector<std::string> args, const std::string& input = "") {
+    return run_command(bin_dir() + "/barid", args, input);
+  }
+  // Adds an operator admin through the CLI on `database_args`.
+  void add_admin(const std::vector<std::string>& database_args) {
+    std::vector<std::string> args = database_args;
+    for (const char* arg : {"user", "add", "--login", "admin", "--role", "operator_admin", "--operator-code", "EGPOST",
+                            "--name-ar", "البريد", "--name-latin", "Post", "--password-stdin"}) {
+      args.emplace_back(arg);
+    }
+    const auto result = barid(args, std::string(kAdminPassword) + "\n");
+    ASSERT_EQ(result.exit_code, 0) << result.errors;
+  }
+  static std::string log_in(const HttpClient& client, const std::string& login, const std::string& password) {
+    const auto reply = client.post_json("/api/v1/session", {{"login", login}, {"password", password}});
+    EXPECT_EQ(reply.status, 201) << reply.body;
+    return reply.status == 201 ? reply.json()["token"].get<std::string>() : "";
+  }
+  std::string data_dir_;
+};
+
+TEST_F(ProcessTest, SecretsAndLetterTextNeverReachTheLog) {
+  const std::string log_file = data_dir_ + "/baridd.log";
+  const std::string canary_password = "CANARY-PASSWORD-4f1d0a";
+  const std::string canary_wrong = "CANARY-WRONG-PASSWORD-77c2";
+  const std::string canary_body = "CANARY-BODY-TEXT-19be";
+  const std::string canary_query = "CANARY-QUERY-5a5a";
+  auto added = barid({"--data-dir", data_dir_, "user", "add", "--login", "canary", "--role", "citizen", "--national-id",
+                      "29001011234567", "--name-ar", "أمينة", "--name-latin", "Amina", "--password-stdin"},
+                     canary_password + "\n");
+  ASSERT_EQ(added.exit_code, 0) << added.errors;
+  std::string token;
+  {
+    ServerProcess server({"--data-dir", data_dir_, "--log-file", log_file});
+    HttpClient client("127.0.0.1", server.port());
+    token = log_in(client, "canary", canary_password);
+    ASSERT_FALSE(token.empty());
+    EXPECT_EQ(client.get("/api/v1/me", token).status, 200);
+    EXPECT_EQ(client.post_json("/api/v1/session", {{"login", "canary"}, {"password", canary_wrong}}).status, 401);
+    EXPECT_EQ(client.send_json("PUT", "/api/v1/me/password",
+                               {{"current_password", canary_wrong}, {"new_password", canary_body}}, token)
+                  .status,
+              403);
+    EXPECT_EQ(client.get("/api/v1/me?token=" + canary_query, token).status, 200);
+    EXPECT_EQ(client.request("POST", "/api/v1/delegations", "{\"note\":\"" + canary_body,
+                             {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + token}})
+                  .status,
+              400);
+    EXPECT_EQ(server.terminate(), 0);
+  }
+  std::ifstream file(log_file);
+  std::stringstream contents;
+  contents << file.rdbuf();
+  const std::string log = contents.str();
+  ASSERT_NE(log.find("\"http_request\""), std::string::npos) << "the server logged no request at all";
+  for (const std::string& secret : {canary_password, canary_wrong, canary_body, canary_query, token,
+                                    token.substr(3, 20)}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << "the log holds a secret: " << secret;
+  }
+  // One structured line per request, with what an operator needs.
+  std::istringstream lines(log);
+  std::string line;
+  bool found_me = false;
+  while (std::getline(lines, line)) {
+    const Json entry = Json::parse(line, nullptr, false);
+    ASSERT_FALSE(entry.is_discarded()) << "not JSON: " << line;
+    if (entry.value("event", "") == "http_request" && entry.value("route", "") == "/api/v1/me") {
+      found_me = true;
+      EXPECT_EQ(entry["status"], 200);
+      EXPECT_TRUE(entry.contains("request_id"));
+      EXPECT_TRUE(entry.contains("duration_ms"));
+      EXPECT_TRUE(entry.contains("user_id"));
+      EXPECT_TRUE(entry.contains("time"));
+    }
+  }
+  EXPECT_TRUE(found_me);
+}
+
+TEST_F(ProcessTest, SigtermFinishesAndExitsZero) {
+  ServerProcess server({"--data-dir", data_dir_});
+  HttpClient client("127.0.0.1", server.port());
+  EXPECT_EQ(client.get("/healthz").status, 200);
+  EXPECT_EQ(server.terminate(), 0);
+}
+
+TEST_F(ProcessTest, RefusesToStartOnDatabaseNewerThanBinary) {
+  ASSERT_EQ(barid({"--data-dir", data_dir_, "init"}).exit_code, 0);
+  {
+    auto store = store::Store::open("sqlite:" + data_dir_ + "/barid.db");
+    store->run_write([](store::Transaction& tx) {
+      tx.execute("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)",
+                 {std::int64_t{99999}, std::string("from the future"), std::int64_t{0}});
+      return true;
+    });
+  }
+  const auto started = run_command(bin_dir() + "/baridd", {"--data-dir", data_dir_, "--listen", "127.0.0.1:0"});
+  EXPECT_NE(started.exit_code, 0);
+  EXPECT_NE(started.errors.find("99999"), std::string::npos) << started.errors;
+  EXPECT_NE(started.errors.find("newer than this binary"), std::string::npos) << started.errors;
+}
+
+TEST_F(ProcessTest, ServesHttpsWithConfiguredCertificate) {
+  const std::string cert = data_dir_ + "/cert.pem";
+  const std::string key = data_dir_ + "/key.pem";
+  const auto made = run_command("/usr/bin/openssl", {"req", "-x509", "-newkey", "ec", "-pkeyopt",
+                                                     "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out",
+                                                     cert, "-days", "1", "-subj", "/CN=127.0.0.1"});
+  ASSERT_EQ(made.exit_code, 0) << made.errors;
+  ServerProcess server({"--data-dir", data_dir_, "--tls-cert", cert, "--tls-key", key});
+  const std::string url = "https://127.0.0.1:" + std::to_string(server.port()) + "/healthz";
+  const auto fetched = run_command("/usr/bin/curl", {"-s", "--cacert", cert, url});
+  EXPECT_EQ(fetched.exit_code, 0) << fetched.errors;
+  EXPECT_NE(fetched.output.find("\"ok\""), std::string::npos) << fetched.output;
+  // Plain HTTP on the TLS port gets nothing useful.
+  HttpClient plain("127.0.0.1", server.port());
+  EXPECT_NE(plain.get("/healthz").status, 200);
+}
+
+TEST_F(ProcessTest, CliExplainsItselfAndFailsWithOneLineReason) {
+  const auto help = barid({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* subcommand : {"init", "migrate", "user", "apikey", "demo"}) {
+    EXPECT_NE(help.output.find(subcommand), std::string::npos) << subcommand;
+  }
+  EXPECT_EQ(barid({"user", "add", "--help"}).exit_code, 0);
+  const auto missing = barid({"--data-dir", data_dir_, "user", "add", "--login", "x"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_FALSE(missing.errors.empty());
+
+  const auto first = barid({"--data-dir", data_dir_, "init"});
+  ASSERT_EQ(first.exit_code, 0) << first.errors;
+  const auto second = barid({"--data-dir", data_dir_, "migrate"});
+  ASSERT_EQ(second.exit_code, 0);
+  EXPECT_NE(second.output.find("(0 migration(s) applied now)"), std::string::npos) << second.output;
+
+  const auto unknown = barid({"--data-dir", data_dir_, "apikey", "create", "--login", "ghost", "--name", "n", "--role",
+                              "citizen"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_EQ(std::count(unknown.errors.begin(), unknown.errors.end(), '\n'), 1) << unknown.errors;
+  EXPECT_NE(unknown.errors.find("no user has this login"), std::string::npos);
+
+  const auto short_password = barid({"--data-dir", data_dir_, "user", "add", "--login", "amina", "--role", "citizen",
+                                     "--national-id", "29001011234567", "--name-ar", "أمينة", "--name-latin", "Amina",
+                                     "--password-stdin"},
+                                    "short\n");
+  EXPECT_EQ(short_password.exit_code, 1);
+  EXPECT_NE(short_password.errors.find("at least 12"), std::string::npos) << short_password.errors;
+}
+
+TEST_F(ProcessTest, DemoSeedCreatesEveryRoleAndIsIdempotent) {
+  const auto first = barid({"--data-dir", data_dir_, "demo", "seed"});
+  ASSERT_EQ(first.exit_code, 0) << first.errors;
+  const auto second = barid({"--data-dir", data_dir_, "demo", "seed"});
+  ASSERT_EQ(second.exit_code, 0) << second.errors;
+  EXPECT_EQ(first.output, second.output);
+  for (const char* role : {"citizen", "business", "authority_sender", "postal_clerk", "carrier", "customs_officer",
+                           "operator_admin"}) {
+    EXPECT_NE(first.output.find(role), std::string::npos) << role;
+  }
+  ServerProcess server({"--data-dir", data_dir_});
+  HttpClient client("127.0.0.1", server.port());
+  const std::string token = log_in(client, "amina", "barid-demo-password");
+  EXPECT_EQ(client.get("/api/v1/me", token).json()["party"]["name_latin"], "Amina Haddad");
+}
+
+class DurabilityTest : public ProcessTest, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(DurabilityTest, AcknowledgedWritesSurviveKill9) {
+  store::testing::TestDatabase database(GetParam());
+  const std::vector<std::string> database_args = {"--data-dir", data_dir_, "--database", database.url()};
+  add_admin(database_args);
+  std::vector<std::string> created_ids;
+  {
+    ServerProcess server(database_args);
+    HttpClient client("127.0.0.1", server.port());
+    const std::string token = log_in(client, "admin", kAdminPassword);
+    for (int i = 0; i < 20; ++i) {
+      const auto reply = client.post_json("/api/v1/parties",
+                                          {{"kind", "citizen"},
+                                           {"national_id", "3000000000" + std::to_string(1000 + i)},
+                                           {"name_ar", "مواطن"},
+                                           {"name_latin", "Citizen"}},
+                                          token);
+      ASSERT_EQ(reply.status, 201);
+      created_ids.push_back(reply.json()["party"]["id"]);
+    }
+    server.kill_hard();
+  }
+  ServerProcess restarted(database_args);
+  HttpClient client("127.0.0.1", restarted.port());
+  const std::string token = log_in(client, "admin", kAdminPassword);
+  for (const auto& id : created_ids) EXPECT_EQ(client.get("/api/v1/parties/" + id, token).status, 200) << id;
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, DurabilityTest, ::testing::ValuesIn(store::testing::backends()),
+                         [](const auto& info) { return info.param; });
+
+TEST_F(ProcessTest, TwoServersOnOnePostgresqlShareSessionsDataAndLimits) {
+  store::testing::TestDatabase database("postgresql");
+  ASSERT_EQ(barid({"--database", database.url(), "--data-dir", data_dir_, "init"}).exit_code, 0);
+  add_admin({"--database", database.url(), "--data-dir", data_dir_});
+  ServerProcess first({"--data-dir", data_dir_ + "/a", "--database", database.url()});
+  ServerProcess second({"--data-dir", data_dir_ + "/b", "--database", database.url()});
+  HttpClient a("127.0.0.1", first.port());
+  HttpClient b("127.0.0.1", second.port());
+
+  // A session made on one server works on the other, and logging out on one ends it on both.
+  const std::string token = log_in(a, "admin", kAdminPassword);
+  EXPECT_EQ(b.get("/api/v1/me", token).status, 200);
+
+  // Data written through one is read through the other.
+  const auto created = a.post_json("/api/v1/parties",
+                                   {{"kind", "citizen"},
+                                    {"national_id", "29001011234567"},
+                                    {"name_ar", "أمينة"},
+                                    {"name_latin", "Amina"},
+                                    {"user", {{"login", "amina"}, {"password", kAdminPassword}, {"roles", {"citizen"}}}}},
+                                   token);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto found = b.get("/api/v1/parties?kind=citizen&identifier=29001011234567", token);
+  ASSERT_EQ(found.status, 200);
+  EXPECT_EQ(found.json()["id"], created.json()["party"]["id"]);
+  // A duplicate through the other server is refused.
+  EXPECT_EQ(b.post_json("/api/v1/parties",
+                        {{"kind", "citizen"}, {"national_id", "29001011234567"}, {"name_ar", "x"}, {"name_latin", "x"}},
+                        token)
+                .error_code(),
+            "party_exists");
+
+  // Failed logins count across both servers.
+  for (int i = 0; i < 5; ++i) {
+    HttpClient& server = i % 2 == 0 ? a : b;
+    EXPECT_EQ(server.post_json("/api/v1/session", {{"login", "amina"}, {"password", "wrong password 12"}}).status, 401);
+  }
+  EXPECT_EQ(a.post_json("/api/v1/session", {{"login", "amina"}, {"password", kAdminPassword}}).status, 429);
+  EXPECT_EQ(b.post_json("/api/v1/session", {{"login", "amina"}, {"password", kAdminPassword}}).status, 429);
+
+  EXPECT_EQ(b.del("/api/v1/session", token).status, 204);
+  EXPECT_EQ(a.get("/api/v1/me", token).status, 401);
+}
+
+}  // namespace
+}  // namespace barid::testing
