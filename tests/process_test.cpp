@@ -1,5 +1,5 @@
 // The real programs: baridd and barid as an operator runs them. Secrets never reach the log,
-// acknowledged writes survive kill -9, two servers share one PostgreSQL, SIGTERM drains and
+// acknowledged writes survive kill -9, two servers share one PostgreSQL, SIGTERM stops and
 // exits 0, TLS works, and the CLI explains its errors.
 #include "support/http_client.hpp"
 #include "support/process.hpp"

@@ -4,6 +4,10 @@
 
 #include "metrics.hpp"
 
+#include <arpa/inet.h>
+
+#include <cctype>
+
 #include <algorithm>
 
 namespace barid::api {
@@ -51,6 +55,28 @@ http::Response error_answer(const Error& error, const std::string& request_id) {
   return response;
 }
 
+// Whether the percent-decoded form of `text` is valid UTF-8 without NUL: everything in a path or
+// query reaches the database as text, and PostgreSQL refuses invalid UTF-8 outright.
+bool decodes_to_clean_text(std::string_view text, bool decode_percent) {
+  std::string decoded;
+  decoded.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (decode_percent && text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      decoded.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      decoded.push_back(text[i]);
+    }
+  }
+  return decoded.find('\0') == std::string::npos && is_valid_utf8(decoded);
+}
+
+bool is_ip_address(const std::string& text) {
+  unsigned char buffer[16];
+  return ::inet_pton(AF_INET, text.c_str(), buffer) == 1 || ::inet_pton(AF_INET6, text.c_str(), buffer) == 1;
+}
+
 std::optional<std::string_view> bearer_token(const http::Request& request) {
   const auto header = request.header("Authorization");
   if (!header) return std::nullopt;
@@ -86,12 +112,14 @@ void Api::observe_protocol_event(const http::ProtocolEvent& event) {
 http::Response Api::handle(http::Request& request) {
   const std::int64_t started_us = monotonic_us();
   if (options_.trust_forwarded_for) {
+    // The trusted load balancer appends the address it saw; entries to its left come from the
+    // client and prove nothing, so only the rightmost one is taken.
     if (auto forwarded = request.header("X-Forwarded-For")) {
-      const auto comma = forwarded->find(',');
-      std::string client(forwarded->substr(0, comma));
+      const auto comma = forwarded->rfind(',');
+      std::string client(forwarded->substr(comma == std::string_view::npos ? 0 : comma + 1));
       client.erase(0, client.find_first_not_of(' '));
       client.erase(client.find_last_not_of(' ') + 1);
-      if (!client.empty() && client.size() <= 45) request.remote_address = client;
+      if (is_ip_address(client)) request.remote_address = client;
     }
   }
 
@@ -114,7 +142,10 @@ http::Response Api::handle(http::Request& request) {
   http::Response response;
   std::string route_name = "(unmatched)";
   try {
-    if (route == nullptr) {
+    if (!decodes_to_clean_text(request.path, false) || !decodes_to_clean_text(request.query, true)) {
+      response = error_answer(invalid_input("invalid_utf8", "the path and query must be UTF-8 text without NUL"),
+                              request.request_id);
+    } else if (route == nullptr) {
       if (!allowed_methods.empty()) {
         response = error_answer(make_error(ErrorKind::method_not_allowed, "method_not_allowed",
                                            "this path does not accept " + request.method_text),
@@ -173,15 +204,19 @@ http::Response Api::handle(http::Request& request) {
   response.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
 
   const std::int64_t duration_us = monotonic_us() - started_us;
-  metrics_->observe(route_name, request.method_text, response.status, duration_us);
-  Json line = {{"request_id", request.request_id},
-               {"method", request.method_text},
+  // The method label comes from the known set, never from the client's text, so a client
+  // cannot grow the number of series.
+  metrics_->observe(route_name, http::method_name(request.method), response.status, duration_us);
+  const double duration_ms = static_cast<double>(duration_us) / 1000.0;
+  const std::string_view user_id = principal ? std::string_view(principal->user_id) : std::string_view();
+  log::fields(log::Level::info, "http_request",
+              {{"request_id", request.request_id},
+               {"method", http::method_name(request.method)},
                {"route", route_name},
-               {"status", response.status},
-               {"duration_ms", static_cast<double>(duration_us) / 1000.0},
-               {"client", request.remote_address}};
-  if (principal) line["user_id"] = principal->user_id;
-  log::info("http_request", line);
+               {"status", std::int64_t{response.status}},
+               {"duration_ms", duration_ms},
+               {"client", request.remote_address},
+               {"user_id", user_id}});
   return response;
 }
 

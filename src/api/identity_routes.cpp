@@ -360,13 +360,14 @@ void Api::add_identity_routes() {
        .access = Access::any_of({Role::citizen, Role::business, Role::authority_sender}),
        .request_schema = schema::object(
            {{"grantee_login", schema::string()},
+            {"grantee_identifier", schema::string("the grantee's national id, registry number or code")},
             {"scopes", schema::array(schema::enumeration({"mailbox:read", "mailbox:reply", "payments:read",
                                                           "payments:pay", "parcels:read", "profile:read"}))},
             {"expires_at", schema::string_format("date-time", "at most 366 days ahead")}},
-           {"grantee_login", "scopes", "expires_at"}),
+           {"grantee_login", "grantee_identifier", "scopes", "expires_at"}),
        .success_status = 201,
        .response_schema = delegation_schema(),
-       .error_codes = {"grantee_not_found", "unknown_scope", "scopes_required", "expiry_in_past", "expiry_too_far",
+       .error_codes = {"grantee_not_found", "session_required", "unknown_scope", "scopes_required", "expiry_in_past", "expiry_too_far",
                        "invalid_expires_at", "cannot_delegate_to_own_party"},
        .handler = [&identity](Context& context) -> Result<http::Response> {
          auto body = context.json_body();
@@ -374,6 +375,8 @@ void Api::add_identity_routes() {
          FieldReader reader(*body);
          auto grantee = reader.required_string("grantee_login", 1, 64);
          if (!grantee) return std::move(grantee).error();
+         auto grantee_identifier = reader.required_string("grantee_identifier", 1, 64);
+         if (!grantee_identifier) return std::move(grantee_identifier).error();
          auto scope_names = reader.required_string_array("scopes", 16, 32);
          if (!scope_names) return std::move(scope_names).error();
          std::vector<identity::Scope> scopes;
@@ -386,7 +389,7 @@ void Api::add_identity_routes() {
          if (!expires_text) return std::move(expires_text).error();
          auto expires = parse_rfc3339_ms(*expires_text);
          if (!expires) return invalid_input("invalid_expires_at", "expires_at must be an RFC 3339 date-time");
-         auto delegation = identity.grant_delegation(context.caller(), *grantee, scopes, *expires);
+         auto delegation = identity.grant_delegation(context.caller(), *grantee, *grantee_identifier, scopes, *expires);
          if (!delegation) return std::move(delegation).error();
          return json_response(delegation_json(*delegation), 201);
        }});
@@ -398,7 +401,7 @@ void Api::add_identity_routes() {
        .tag = "identity",
        .access = Access::authenticated(),
        .success_status = 204,
-       .error_codes = {"delegation_not_found", "delegation_already_revoked"},
+       .error_codes = {"delegation_not_found", "delegation_already_revoked", "session_required"},
        .handler = [&identity](Context& context) -> Result<http::Response> {
          BARID_TRY(identity.revoke_delegation(context.caller(), context.path_param("id")));
          return empty_response(204);
@@ -469,7 +472,7 @@ void Api::add_identity_routes() {
                                          {"party"}),
        .error_codes = {"party_exists", "login_taken", "invalid_national_id", "invalid_email", "invalid_phone",
                        "invalid_language", "invalid_name", "role_not_allowed_for_party", "password_too_short",
-                       "kind_not_allowed_for_clerk"},
+                       "password_too_long", "invalid_login", "unknown_role", "kind_not_allowed_for_clerk"},
        .handler = [&identity](Context& context) -> Result<http::Response> {
          auto body = context.json_body();
          if (!body) return std::move(body).error();
@@ -547,7 +550,7 @@ void Api::add_identity_routes() {
          if (!party_id) return std::move(party_id).error();
          auto roles = read_roles(reader);
          if (!roles) return std::move(roles).error();
-         auto user = identity.create_user({*login, *party_id, *roles, *password});
+         auto user = identity.create_user({*login, *party_id, *roles, *password}, &context.caller());
          if (!user) return std::move(user).error();
          return json_response(user_json(*user), 201);
        }});
@@ -577,7 +580,7 @@ void Api::add_identity_routes() {
        .success_status = 201,
        .response_schema = schema::object({{"api_key", api_key_schema()}, {"secret", schema::string()}},
                                          {"api_key", "secret"}),
-       .error_codes = {"user_not_found", "role_not_held", "unknown_role", "roles_required"},
+       .error_codes = {"user_not_found", "role_not_held", "unknown_role", "roles_required", "api_key_not_for_citizens"},
        .handler = [&identity](Context& context) -> Result<http::Response> {
          auto body = context.json_body();
          if (!body) return std::move(body).error();
@@ -588,7 +591,7 @@ void Api::add_identity_routes() {
          if (!name) return std::move(name).error();
          auto roles = read_roles(reader);
          if (!roles) return std::move(roles).error();
-         auto grant = identity.create_api_key(context.caller().user_id, *login, *name, *roles);
+         auto grant = identity.create_api_key(&context.caller(), *login, *name, *roles);
          if (!grant) return std::move(grant).error();
          return json_response({{"api_key", api_key_json(grant->key)}, {"secret", grant->secret}}, 201);
        }});

@@ -1,13 +1,16 @@
 #include "metrics.hpp"
 
+#include <functional>
 #include <sstream>
+#include <thread>
 
 namespace barid::api {
 
 void Metrics::observe(const std::string& route, std::string_view method, int status, std::int64_t duration_us) {
   const double seconds = static_cast<double>(duration_us) / 1e6;
-  std::lock_guard lock(mutex_);
-  Series& series = series_[Key{route, std::string(method), status}];
+  Shard& shard = shards_[std::hash<std::thread::id>{}(std::this_thread::get_id()) % kShards];
+  std::lock_guard lock(shard.mutex);
+  Series& series = shard.series[Key{route, std::string(method), status}];
   ++series.count;
   series.sum_seconds += seconds;
   for (std::size_t i = 0; i < kBucketsSeconds.size(); ++i) {
@@ -35,9 +38,14 @@ std::string escape_label(const std::string& value) {
 std::string Metrics::render(const store::StoreStats& store_stats, int open_connections) const {
   std::ostringstream out;
   std::map<Key, Series> snapshot;
-  {
-    std::lock_guard lock(mutex_);
-    snapshot = series_;
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    for (const auto& [key, series] : shard.series) {
+      Series& merged = snapshot[key];
+      merged.count += series.count;
+      merged.sum_seconds += series.sum_seconds;
+      for (std::size_t i = 0; i < kBucketsSeconds.size(); ++i) merged.buckets[i] += series.buckets[i];
+    }
   }
   out << "# HELP barid_http_requests_total HTTP requests answered, by route template, method and status.\n"
       << "# TYPE barid_http_requests_total counter\n";

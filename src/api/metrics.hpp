@@ -26,8 +26,14 @@ class Metrics {
     std::array<std::uint64_t, kBucketsSeconds.size()> buckets{};
   };
   using Key = std::tuple<std::string, std::string, int>;  // route, method, status
-  mutable std::mutex mutex_;
-  std::map<Key, Series> series_;
+  // Each worker thread records into its own shard (picked by thread id), so recording a request
+  // rarely waits for another thread; render() merges the shards.
+  static constexpr std::size_t kShards = 16;
+  struct Shard {
+    std::mutex mutex;
+    std::map<Key, Series> series;
+  };
+  mutable std::array<Shard, kShards> shards_;
 };
 
 }  // namespace barid::api

@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
       if (!role) return fail("unknown role '" + name + "'");
       parsed_roles.push_back(*role);
     }
-    auto grant = identity.create_api_key("", key_login, key_name, parsed_roles);
+    auto grant = identity.create_api_key(nullptr, key_login, key_name, parsed_roles);
     if (!grant) return fail(grant.error().message);
     std::printf("API key %s created for %s. Secret (shown once):\n%s\n", grant->key.id.c_str(), key_login.c_str(),
                 grant->secret.c_str());

@@ -87,6 +87,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto& opened = **node;
+  if (config.password_cost != "interactive") {
+    log::warning("weak_password_hashing", {{"password_cost", config.password_cost},
+                                           {"detail", "for tests only: never run a real service like this"}});
+    std::fprintf(stderr, "baridd: WARNING password_cost=%s is for tests only\n", config.password_cost.c_str());
+  }
   api::Api api({opened.store(), opened.identity(), opened.migrations()}, {config.trust_forwarded_for, "0.1.0"});
   try {
     http::Server server(

@@ -94,6 +94,9 @@ Result<Json> parse_json(std::string_view text, const JsonLimits& limits) {
   } catch (const Json::parse_error& error) {
     return invalid_input("malformed_json",
                          "the body is not valid JSON (at byte " + std::to_string(error.byte) + ")");
+  } catch (const Json::exception&) {
+    // e.g. a number too large for a double (1e400)
+    return invalid_input("malformed_json", "the body holds a value JSON cannot represent here");
   }
 }
 
@@ -127,6 +130,7 @@ Result<std::optional<std::string>> FieldReader::optional_string(std::string_view
   if (field == nullptr) return std::optional<std::string>{};
   if (!field->is_string()) return invalid(name, "must be a string");
   const auto& text = field->get_ref<const std::string&>();
+  if (text.find('\0') != std::string::npos) return invalid(name, "must not contain NUL characters");
   const std::size_t length = utf8_length(text);
   if (length < min_chars || length > max_chars) {
     return invalid(name, "must have " + std::to_string(min_chars) + " to " + std::to_string(max_chars) +
@@ -189,6 +193,7 @@ Result<std::vector<std::string>> FieldReader::required_string_array(std::string_
   for (const auto& item : *field) {
     if (!item.is_string()) return invalid(name, "must be an array of strings");
     const auto& text = item.get_ref<const std::string&>();
+    if (text.find('\0') != std::string::npos) return invalid(name, "items must not contain NUL characters");
     if (text.empty() || utf8_length(text) > max_chars) {
       return invalid(name, "items must have 1 to " + std::to_string(max_chars) + " characters");
     }

@@ -54,3 +54,20 @@ TEST(FieldReader, CountsCharactersNotBytes) {
 
 }  // namespace
 }  // namespace barid
+
+namespace barid {
+namespace {
+
+TEST(ParseJson, NumberTooLargeIsMalformedNotACrash) {
+  EXPECT_EQ(parse_json(R"({"x":1e400})").error().code, "malformed_json");
+  EXPECT_EQ(parse_json(R"({"x":-1e400})").error().code, "malformed_json");
+}
+
+TEST(FieldReader, RefusesNulInsideStrings) {
+  const Json body = Json::parse(R"({"name":"a\u0000b","list":["x\u0000"]})");
+  EXPECT_EQ(FieldReader(body).required_string("name", 1, 10).error().code, "invalid_field");
+  EXPECT_EQ(FieldReader(body).required_string_array("list", 5, 5).error().code, "invalid_field");
+}
+
+}  // namespace
+}  // namespace barid

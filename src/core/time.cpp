@@ -129,7 +129,12 @@ std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text) {
   if (pos != text.size()) return std::nullopt;
   const std::int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const std::int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + std::min(second, 59);
-  return (seconds - offset_minutes * 60) * 1000 + millis;
+  const std::int64_t unix_ms = (seconds - offset_minutes * 60) * 1000 + millis;
+  // An offset can push the instant outside years 0000-9999, which RFC 3339 cannot write back.
+  constexpr std::int64_t kFirstMs = -62167219200000;  // 0000-01-01T00:00:00Z
+  constexpr std::int64_t kLastMs = 253402300799999;   // 9999-12-31T23:59:59.999Z
+  if (unix_ms < kFirstMs || unix_ms > kLastMs) return std::nullopt;
+  return unix_ms;
 }
 
 }  // namespace barid

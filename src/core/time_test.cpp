@@ -22,6 +22,10 @@ TEST(Time, RejectsImpossibleDates) {
   EXPECT_FALSE(parse_rfc3339_ms("2026-11-22T04:00:00").has_value());
   EXPECT_FALSE(parse_rfc3339_ms("2026-11-22T04:00:00Zjunk").has_value());
   EXPECT_TRUE(parse_rfc3339_ms("2024-02-29T00:00:00Z").has_value());
+  // Offsets that move the instant outside years 0000-9999 (found by fuzz_rfc3339).
+  EXPECT_FALSE(parse_rfc3339_ms("9999-12-31t23:59:59.999999-00:30").has_value());
+  EXPECT_FALSE(parse_rfc3339_ms("0000-01-01T00:00:00+00:01").has_value());
+  EXPECT_TRUE(parse_rfc3339_ms("9999-12-31T23:59:59.999Z").has_value());
 }
 
 TEST(Time, RoundTrips) {

@@ -131,6 +131,8 @@ Status validate_contact(const NewParty& party) {
 
 }  // namespace
 
+std::int64_t IdentityService::clock_ms() const { return options_.clock ? options_.clock() : barid::now_ms(); }
+
 IdentityService::IdentityService(store::Store& store, IdentityOptions options)
     : store_(store), options_(options) {
   crypto::initialize();
@@ -140,7 +142,7 @@ IdentityService::IdentityService(store::Store& store, IdentityOptions options)
 namespace {
 
 // Checks and normalises a new party; the caller inserts it.
-Result<Party> prepare_party(const NewParty& input) {
+Result<Party> prepare_party(const NewParty& input, std::int64_t now) {
   BARID_TRY(validate_contact(input));
   auto identifier = normalize_identifier(input.kind, input.identifier);
   if (!identifier) return std::move(identifier).error();
@@ -153,7 +155,7 @@ Result<Party> prepare_party(const NewParty& input) {
   party.email = input.email;
   party.phone = input.phone ? std::optional(normalize_digits(*input.phone)) : std::nullopt;
   party.language = input.language;
-  party.created_at_ms = now_ms();
+  party.created_at_ms = now;
   return party;
 }
 
@@ -171,7 +173,8 @@ Status insert_party(store::Transaction& tx, const Party& party) {
 }
 
 // Checks a new user (all but its party); the password is hashed here, outside any transaction.
-Result<std::pair<User, std::string>> prepare_user(const NewUser& input, crypto::PasswordCost cost) {
+Result<std::pair<User, std::string>> prepare_user(const NewUser& input, crypto::PasswordCost cost,
+                                                  std::int64_t now) {
   auto login = normalize_login(input.login);
   if (!login) return std::move(login).error();
   BARID_TRY(validate_password(input.password));
@@ -183,7 +186,7 @@ Result<std::pair<User, std::string>> prepare_user(const NewUser& input, crypto::
   user.roles = input.roles;
   std::sort(user.roles.begin(), user.roles.end());
   user.roles.erase(std::unique(user.roles.begin(), user.roles.end()), user.roles.end());
-  user.created_at_ms = now_ms();
+  user.created_at_ms = now;
   return std::pair{std::move(user), crypto::hash_password(input.password, cost)};
 }
 
@@ -205,7 +208,7 @@ Status insert_user(store::Transaction& tx, const User& user, const Party& party,
 }  // namespace
 
 Result<Party> IdentityService::create_party(const NewParty& input) {
-  auto party = prepare_party(input);
+  auto party = prepare_party(input, clock_ms());
   if (!party) return party;
   return store_.write<Party>([&](store::Transaction& tx) -> Result<Party> {
     BARID_TRY(insert_party(tx, *party));
@@ -213,26 +216,42 @@ Result<Party> IdentityService::create_party(const NewParty& input) {
   });
 }
 
-Result<User> IdentityService::create_user(const NewUser& input) {
-  auto prepared = prepare_user(input, options_.password_cost);
+Result<User> IdentityService::create_user(const NewUser& input, const Principal* created_by) {
+  auto prepared = prepare_user(input, options_.password_cost, clock_ms());
   if (!prepared) return std::move(prepared).error();
-  auto& [user, password_hash] = *prepared;
+  // Plain references, not structured bindings: lambdas may not capture those before C++20's fix in clang 16.
+  User& user = prepared->first;
+  const std::string& password_hash = prepared->second;
   return store_.write<User>([&](store::Transaction& tx) -> Result<User> {
     auto party = load_party(tx, user.party_id);
     if (!party) return not_found("party_not_found", "no party has this id");
     BARID_TRY(insert_user(tx, user, *party, password_hash));
+    // A credential for someone else's party is a power over it: the party sees who made it.
+    if (created_by != nullptr && created_by->party_id != party->id) {
+      record_access(tx, *created_by, party->id, "operator_admin", "credential.user.create", "user:" + user.id);
+    }
     return user;
   });
+}
+
+void IdentityService::record_access(store::Transaction& tx, const Principal& actor, const std::string& party_id,
+                                    const std::string& capacity, std::string_view action, std::string_view resource,
+                                    const std::optional<std::string>& delegation_id) {
+  tx.execute(
+      "INSERT INTO access_log (party_id, actor_user_id, actor_party_id, capacity, action, resource, delegation_id, "
+      "at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      {party_id, actor.user_id, actor.party_id, capacity, std::string(action), std::string(resource),
+       optional_value(delegation_id), clock_ms()});
 }
 
 Result<std::pair<Party, std::optional<User>>> IdentityService::register_party(const NewParty& new_party,
                                                                               const std::optional<NewUser>& new_user) {
   using Registered = std::pair<Party, std::optional<User>>;
-  auto party = prepare_party(new_party);
+  auto party = prepare_party(new_party, clock_ms());
   if (!party) return std::move(party).error();
   std::optional<std::pair<User, std::string>> user;
   if (new_user) {
-    auto prepared = prepare_user(*new_user, options_.password_cost);
+    auto prepared = prepare_user(*new_user, options_.password_cost, clock_ms());
     if (!prepared) return std::move(prepared).error();
     user = std::move(*prepared);
     user->first.party_id = party->id;
@@ -246,7 +265,8 @@ Result<std::pair<Party, std::optional<User>>> IdentityService::register_party(co
 }
 
 Result<Party> IdentityService::get_party(const std::string& party_id) {
-  auto party = store_.read<std::optional<Party>>([&](store::Transaction& tx) { return load_party(tx, party_id); });
+  auto party =
+      store_.read_single<std::optional<Party>>([&](store::Transaction& tx) { return load_party(tx, party_id); });
   if (!party) return not_found("party_not_found", "no party has this id");
   return std::move(*party);
 }
@@ -291,16 +311,20 @@ std::vector<User> IdentityService::list_users(std::size_t limit, const std::stri
 Status IdentityService::change_password(const Principal& principal, const std::string& current_password,
                                         const std::string& new_password) {
   BARID_TRY(validate_password(new_password));
-  auto stored = store_.read<std::optional<std::string>>([&](store::Transaction& tx) -> std::optional<std::string> {
-    auto row = tx.query_one("SELECT password_hash FROM users WHERE id = ?", {principal.user_id});
-    if (!row) return std::nullopt;
-    return row->text(0);
-  });
-  if (!stored || !crypto::verify_password(*stored, current_password)) {
+  // Guesses of the current password count against the same limit as logins, so a stolen
+  // session cannot be used to find the password by trying.
+  const std::string subject = account_subject(principal.login);
+  auto attempt = reserve_login_attempt(subject, "session:" + principal.credential_id, principal.login);
+  if (!attempt) return std::move(attempt).error();
+  if (attempt->user_id != principal.user_id || !crypto::verify_password(attempt->password_hash, current_password)) {
     return forbidden("wrong_password", "the current password is not right");
   }
+  store_.run_write([&](store::Transaction& tx) {
+    for (const auto id : attempt->reservation_ids) tx.execute("DELETE FROM login_failures WHERE id = ?", {id});
+    return true;
+  });
   const std::string password_hash = crypto::hash_password(new_password, options_.password_cost);
-  const std::int64_t now = now_ms();
+  const std::int64_t now = clock_ms();
   store_.run_write([&](store::Transaction& tx) {
     tx.execute("UPDATE users SET password_hash = ? WHERE id = ?", {password_hash, principal.user_id});
     // Every other session of this user ends: whoever knew the old password is logged out.
@@ -313,84 +337,79 @@ Status IdentityService::change_password(const Principal& principal, const std::s
 
 // --- Login and sessions ----------------------------------------------------------------------
 
-Result<std::string> IdentityService::check_login_allowed(const std::string& login, const std::string& client_address) {
-  const std::int64_t now = now_ms();
-  const std::int64_t since = now - options_.login_failure_window_ms;
-  struct Window {
-    std::int64_t count = 0;
-    std::int64_t oldest_ms = 0;
-  };
-  auto window_of = [&](store::Transaction& tx, const std::string& subject) {
-    auto row = tx.query_one("SELECT COUNT(*), MIN(failed_at_ms) FROM login_failures WHERE subject = ? AND failed_at_ms > ?",
-                            {subject, since});
-    Window window;
-    if (row) {
-      window.count = row->int64(0);
-      window.oldest_ms = row->optional_int64(1).value_or(now);
-    }
-    return window;
-  };
-  const std::string account_subject = "account:" + login;
-  const std::string address_subject = "address:" + client_address;
-  auto [account, address] = store_.read<std::pair<Window, Window>>([&](store::Transaction& tx) {
-    return std::pair{window_of(tx, account_subject), window_of(tx, address_subject)};
-  });
-  std::int64_t retry_after_ms = 0;
-  if (account.count >= options_.login_failures_per_account) {
-    retry_after_ms = std::max(retry_after_ms, account.oldest_ms + options_.login_failure_window_ms - now);
-  }
-  if (address.count >= options_.login_failures_per_address) {
-    retry_after_ms = std::max(retry_after_ms, address.oldest_ms + options_.login_failure_window_ms - now);
-  }
-  if (retry_after_ms > 0) {
-    Error error = make_error(ErrorKind::rate_limited, "too_many_login_attempts",
-                             "too many failed logins; try again later");
-    error.retry_after_s = static_cast<int>((retry_after_ms + 999) / 1000);
-    return error;
-  }
-  return account_subject;
+std::string IdentityService::account_subject(std::string_view login_text) {
+  auto login = normalize_login(login_text);
+  // A login that cannot exist is keyed by its hash: any bytes may arrive, and the key must stay
+  // valid text for the database.
+  return login ? "account:" + *login : "account-raw:" + crypto::hex_encode(crypto::sha256(login_text));
 }
 
-void IdentityService::record_login_failure(const std::string& login, const std::string& client_address) {
-  const std::int64_t now = now_ms();
-  const std::int64_t expired_before = now - options_.login_failure_window_ms;
+Result<LoginAttempt> IdentityService::reserve_login_attempt(const std::string& account_subject,
+                                                            const std::string& client_address,
+                                                            const std::string& login) {
+  const std::int64_t now = clock_ms();
+  const std::int64_t since = now - options_.login_failure_window_ms;
+  const std::string address_subject = "address:" + client_address;
+  std::optional<Error> refusal;
+  LoginAttempt attempt;
+  // One transaction that locks the user's row (PostgreSQL) or holds the single writer (SQLite):
+  // parallel guesses on any number of servers queue here instead of passing the check together.
+  // The attempt is counted before the password is checked and forgiven only if it succeeds.
   store_.run_write([&](store::Transaction& tx) {
-    tx.execute("INSERT INTO login_failures (subject, failed_at_ms) VALUES (?, ?), (?, ?)",
-               {"account:" + login, now, "address:" + client_address, now});
-    tx.execute("DELETE FROM login_failures WHERE failed_at_ms <= ?", {expired_before});
+    if (auto row = tx.query_one("SELECT id, password_hash, disabled FROM users WHERE login = ? FOR UPDATE", {login})) {
+      attempt.user_id = row->text(0);
+      attempt.password_hash = row->text(1);
+      attempt.disabled = row->int64(2) != 0;
+    }
+    std::int64_t retry_after_ms = 0;
+    const auto over_limit = [&](const std::string& subject, int limit) {
+      auto row = tx.query_one(
+          "SELECT COUNT(*), MIN(failed_at_ms) FROM login_failures WHERE subject = ? AND failed_at_ms > ?",
+          {subject, since});
+      if (row && row->int64(0) >= limit) {
+        retry_after_ms = std::max(retry_after_ms,
+                                  row->optional_int64(1).value_or(now) + options_.login_failure_window_ms - now);
+      }
+    };
+    over_limit(account_subject, options_.login_failures_per_account);
+    over_limit(address_subject, options_.login_failures_per_address);
+    if (retry_after_ms > 0) {
+      Error error = make_error(ErrorKind::rate_limited, "too_many_login_attempts",
+                               "too many failed logins; try again later");
+      error.retry_after_s = static_cast<int>((retry_after_ms + 999) / 1000);
+      refusal = std::move(error);
+      return false;
+    }
+    for (const auto& subject : {account_subject, address_subject}) {
+      attempt.reservation_ids.push_back(
+          tx.query_one("INSERT INTO login_failures (subject, failed_at_ms) VALUES (?, ?) RETURNING id", {subject, now})
+              ->int64(0));
+    }
+    tx.execute("DELETE FROM login_failures WHERE failed_at_ms <= ?", {since});
     return true;
   });
+  if (refusal) return std::move(*refusal);
+  return attempt;
 }
 
 Result<SessionGrant> IdentityService::log_in(const std::string& login_text, const std::string& password,
                                              const std::string& client_address) {
   const Error wrong = make_error(ErrorKind::unauthenticated, "invalid_credentials", "the login or password is wrong");
-  // An unusable login is treated like an unknown one: same answer, same work.
-  const std::string login = normalize_login(login_text).ok() ? *normalize_login(login_text) : login_text.substr(0, 64);
-  auto allowed = check_login_allowed(login, client_address);
-  if (!allowed) return std::move(allowed).error();
-
-  struct Candidate {
-    std::string user_id;
-    std::string password_hash;
-    bool disabled = false;
-  };
-  auto candidate = store_.read<std::optional<Candidate>>([&](store::Transaction& tx) -> std::optional<Candidate> {
-    auto row = tx.query_one("SELECT id, password_hash, disabled FROM users WHERE login = ?", {login});
-    if (!row) return std::nullopt;
-    return Candidate{row->text(0), row->text(1), row->int64(2) != 0};
-  });
-  const bool password_ok = crypto::verify_password(candidate ? candidate->password_hash : dummy_password_hash_,
+  const std::string subject = account_subject(login_text);
+  const std::string login = normalize_login(login_text).ok() ? *normalize_login(login_text) : std::string();
+  auto attempt = reserve_login_attempt(subject, client_address, login);
+  if (!attempt) return std::move(attempt).error();
+  // An unknown login is checked against a dummy hash: same answer, same work.
+  const bool known = !attempt->user_id.empty();
+  const bool password_ok = crypto::verify_password(known ? attempt->password_hash : dummy_password_hash_,
                                                    password.substr(0, 4 * kPasswordMaxChars));
-  if (!candidate || !password_ok || candidate->disabled) {
-    record_login_failure(login, client_address);
-    return wrong;
-  }
+  if (!known || !password_ok || attempt->disabled) return wrong;
+  const auto candidate = &*attempt;
 
   SessionGrant grant;
   grant.token = crypto::new_secret_token(kSessionPrefix);
   grant.session_id = crypto::new_uuid();
-  const std::int64_t now = now_ms();
+  const std::int64_t now = clock_ms();
   grant.expires_at_ms = now + options_.session_absolute_timeout_ms;
   grant.idle_expires_at_ms = std::min(grant.expires_at_ms, now + options_.session_idle_timeout_ms);
   store_.run_write([&](store::Transaction& tx) {
@@ -399,7 +418,9 @@ Result<SessionGrant> IdentityService::log_in(const std::string& login_text, cons
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         {grant.session_id, to_blob(crypto::sha256(grant.token)), candidate->user_id, client_address, now, now,
          grant.expires_at_ms});
-    tx.execute("DELETE FROM login_failures WHERE subject = ?", {"account:" + login});
+    // A successful login forgives the account's failures and this attempt's address count.
+    tx.execute("DELETE FROM login_failures WHERE subject = ?", {subject});
+    tx.execute("DELETE FROM login_failures WHERE id = ?", {candidate->reservation_ids.back()});
     return true;
   });
   return grant;
@@ -411,7 +432,7 @@ Result<Principal> IdentityService::authenticate(std::string_view token) {
   const bool is_api_key = token.substr(0, kApiKeyPrefix.size()) == kApiKeyPrefix;
   if ((!is_session && !is_api_key) || token.size() > 128) return invalid;
   const store::Blob token_hash = to_blob(crypto::sha256(token));
-  const std::int64_t now = now_ms();
+  const std::int64_t now = clock_ms();
 
   if (is_session) {
     struct Found {
@@ -421,7 +442,7 @@ Result<Principal> IdentityService::authenticate(std::string_view token) {
       bool revoked = false;
       bool disabled = false;
     };
-    auto found = store_.read<std::optional<Found>>([&](store::Transaction& tx) -> std::optional<Found> {
+    auto found = store_.read_single<std::optional<Found>>([&](store::Transaction& tx) -> std::optional<Found> {
       auto row = tx.query_one(
           "SELECT s.id, s.last_seen_at_ms, s.expires_at_ms, s.revoked_at_ms, u.id, u.login, u.party_id, u.roles, "
           "u.disabled FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
@@ -460,7 +481,7 @@ Result<Principal> IdentityService::authenticate(std::string_view token) {
     std::optional<std::int64_t> last_used_at_ms;
     bool usable = false;
   };
-  auto found = store_.read<std::optional<FoundKey>>([&](store::Transaction& tx) -> std::optional<FoundKey> {
+  auto found = store_.read_single<std::optional<FoundKey>>([&](store::Transaction& tx) -> std::optional<FoundKey> {
     auto row = tx.query_one(
         "SELECT k.id, k.roles, k.revoked_at_ms, k.last_used_at_ms, u.id, u.login, u.party_id, u.roles, u.disabled "
         "FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?",
@@ -498,7 +519,7 @@ Status IdentityService::log_out(const Principal& principal) {
   }
   store_.run_write([&](store::Transaction& tx) {
     tx.execute("UPDATE sessions SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL",
-               {now_ms(), principal.credential_id});
+               {clock_ms(), principal.credential_id});
     return true;
   });
   return {};
@@ -506,14 +527,22 @@ Status IdentityService::log_out(const Principal& principal) {
 
 // --- API keys ----------------------------------------------------------------------------------
 
-Result<ApiKeyGrant> IdentityService::create_api_key(const std::string& created_by_user_id, const std::string& login,
+Result<ApiKeyGrant> IdentityService::create_api_key(const Principal* created_by, const std::string& login,
                                                     const std::string& name, const std::vector<Role>& roles) {
+  const std::string created_by_user_id = created_by != nullptr ? created_by->user_id : std::string();
   if (name.empty() || utf8_length(name) > 100 || !is_valid_utf8(name)) {
     return invalid_input("invalid_name", "an API key name has 1 to 100 characters");
   }
   if (roles.empty()) return invalid_input("roles_required", "an API key needs at least one role");
   auto user = find_user_by_login(login);
   if (!user) return std::move(user).error();
+  auto party = get_party(user->party_id);
+  if (!party) return std::move(party).error();
+  // API keys are for systems (a business's shop, an authority's billing, the operator's own
+  // services), never a way to act as a citizen.
+  if (party->kind == PartyKind::citizen) {
+    return invalid_input("api_key_not_for_citizens", "API keys are made for businesses, authorities and the operator");
+  }
   for (const Role role : roles) {
     if (std::find(user->roles.begin(), user->roles.end(), role) == user->roles.end()) {
       return invalid_input("role_not_held", "the user does not hold the role " + std::string(to_string(role)));
@@ -527,13 +556,16 @@ Result<ApiKeyGrant> IdentityService::create_api_key(const std::string& created_b
   grant.key.login = user->login;
   grant.key.roles = roles;
   grant.key.created_by_user_id = created_by_user_id;
-  grant.key.created_at_ms = now_ms();
+  grant.key.created_at_ms = clock_ms();
   store_.run_write([&](store::Transaction& tx) {
     tx.execute(
         "INSERT INTO api_keys (id, key_hash, name, user_id, roles, created_by_user_id, created_at_ms) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         {grant.key.id, to_blob(crypto::sha256(grant.secret)), name, user->id, join_roles(roles),
          created_by_user_id.empty() ? store::Value(nullptr) : store::Value(created_by_user_id), grant.key.created_at_ms});
+    if (created_by != nullptr && created_by->party_id != party->id) {
+      record_access(tx, *created_by, party->id, "operator_admin", "credential.api_key.create", "api_key:" + grant.key.id);
+    }
     return true;
   });
   return grant;
@@ -568,7 +600,7 @@ Status IdentityService::revoke_api_key(const std::string& key_id) {
   store_.run_write([&](store::Transaction& tx) {
     exists = tx.query_one("SELECT id FROM api_keys WHERE id = ?", {key_id}).has_value();
     changed = tx.execute("UPDATE api_keys SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL",
-                         {now_ms(), key_id});
+                         {clock_ms(), key_id});
     return true;
   });
   if (!exists) return not_found("api_key_not_found", "no API key has this id");

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 namespace barid::identity {
@@ -139,31 +140,90 @@ TEST_P(IdentityTest, EachLoginRotatesTheToken) {
   EXPECT_NE(first->token, second->token);
 }
 
-TEST_P(IdentityTest, SessionExpiresAfterIdleTimeout) {
-  options_.session_idle_timeout_ms = 200;
-  options_.session_touch_interval_ms = 10'000;
+TEST_P(IdentityTest, SessionExpiresAfterIdleTimeoutAndActivityExtendsIt) {
+  std::int64_t now = 1'800'000'000'000;
+  options_.clock = [&now] { return now; };
   service_ = std::make_unique<IdentityService>(*store_, options_);
   const Party party = citizen("29001012345678");
   user(party, "amina");
   auto grant = service_->log_in("amina", kPassword, "192.0.2.1");
-  ASSERT_TRUE(service_->authenticate(grant->token).ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(grant.ok());
+  // Used every 20 minutes for two hours: stays alive, since each use moves the idle deadline.
+  for (int i = 0; i < 6; ++i) {
+    now += 20 * 60 * 1000;
+    ASSERT_TRUE(service_->authenticate(grant->token).ok()) << "use " << i;
+  }
+  now += 30 * 60 * 1000;
   EXPECT_EQ(service_->authenticate(grant->token).error().code, "session_expired");
 }
 
 TEST_P(IdentityTest, SessionExpiresAtAbsoluteLimitEvenWhenUsed) {
-  options_.session_absolute_timeout_ms = 300;
-  options_.session_touch_interval_ms = 0;
+  std::int64_t now = 1'800'000'000'000;
+  options_.clock = [&now] { return now; };
   service_ = std::make_unique<IdentityService>(*store_, options_);
   const Party party = citizen("29001012345678");
   user(party, "amina");
   auto grant = service_->log_in("amina", kPassword, "192.0.2.1");
-  for (int i = 0; i < 4; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ASSERT_TRUE(service_->authenticate(grant->token).ok());
+  for (int i = 0; i < 35; ++i) {  // every 20 minutes for 11 h 40 min
+    now += 20 * 60 * 1000;
+    ASSERT_TRUE(service_->authenticate(grant->token).ok()) << "use " << i;
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  now += 20 * 60 * 1000;  // 12 h after login
   EXPECT_EQ(service_->authenticate(grant->token).error().code, "session_expired");
+}
+
+TEST_P(IdentityTest, LoginLimitClearsAfterTheWindow) {
+  std::int64_t now = 1'800'000'000'000;
+  options_.clock = [&now] { return now; };
+  service_ = std::make_unique<IdentityService>(*store_, options_);
+  const Party party = citizen("29001012345678");
+  user(party, "amina");
+  for (int i = 0; i < options_.login_failures_per_account; ++i) {
+    (void)service_->log_in("amina", "wrong password!!", "192.0.2.1");
+  }
+  EXPECT_EQ(service_->log_in("amina", kPassword, "192.0.2.1").error().code, "too_many_login_attempts");
+  now += options_.login_failure_window_ms + 1;
+  EXPECT_TRUE(service_->log_in("amina", kPassword, "192.0.2.1").ok());
+}
+
+TEST_P(IdentityTest, ConcurrentGuessesCannotExceedTheAccountLimit) {
+  const Party party = citizen("29001012345678");
+  user(party, "amina");
+  std::atomic<int> judged{0};  // answers other than 429: the password was actually checked
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 3; ++i) {
+        auto result = service_->log_in("amina", "wrong password!!", "198.51.100." + std::to_string(t));
+        if (result.ok() || result.error().code != "too_many_login_attempts") ++judged;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(judged.load(), options_.login_failures_per_account);
+}
+
+TEST_P(IdentityTest, UnusableLoginBytesAreRateLimitedWithoutError) {
+  const std::string split = "a" + std::string("\xC3\xA9") + std::string(100, 'b') + "\xC3";
+  for (int i = 0; i < options_.login_failures_per_account; ++i) {
+    EXPECT_EQ(service_->log_in(split, "wrong password!!", "192.0.2." + std::to_string(i)).error().code,
+              "invalid_credentials");
+  }
+  EXPECT_EQ(service_->log_in(split, "wrong password!!", "192.0.2.99").error().code, "too_many_login_attempts");
+}
+
+TEST_P(IdentityTest, WrongCurrentPasswordGuessesAreRateLimited) {
+  const Party party = citizen("29001012345678");
+  user(party, "amina");
+  const Principal amina = log_in("amina");
+  for (int i = 0; i < options_.login_failures_per_account; ++i) {
+    EXPECT_EQ(service_->change_password(amina, "guess number " + std::to_string(i), "a brand new passphrase")
+                  .error()
+                  .code,
+              "wrong_password");
+  }
+  EXPECT_EQ(service_->change_password(amina, kPassword, "a brand new passphrase").error().code,
+            "too_many_login_attempts");
 }
 
 TEST_P(IdentityTest, RateLimitsFailedLoginsPerAccountWithRetryAfter) {
@@ -196,7 +256,7 @@ TEST_P(IdentityTest, ApiKeyCarriesOnlyItsRolesAndStopsWhenRevoked) {
   ASSERT_TRUE(operator_party.ok());
   const User admin = user(*operator_party, "admin", {Role::operator_admin, Role::postal_clerk});
   const Principal admin_principal = log_in("admin");
-  auto grant = service_->create_api_key(admin_principal.user_id, "admin", "counter integration", {Role::postal_clerk});
+  auto grant = service_->create_api_key(&admin_principal, "admin", "counter integration", {Role::postal_clerk});
   ASSERT_TRUE(grant.ok());
   auto principal = service_->authenticate(grant->secret);
   ASSERT_TRUE(principal.ok());
@@ -204,7 +264,7 @@ TEST_P(IdentityTest, ApiKeyCarriesOnlyItsRolesAndStopsWhenRevoked) {
   EXPECT_TRUE(principal->has_role(Role::postal_clerk));
   EXPECT_FALSE(principal->has_role(Role::operator_admin));
   EXPECT_EQ(principal->user_id, admin.id);
-  EXPECT_EQ(service_->create_api_key(admin_principal.user_id, "admin", "x", {Role::carrier}).error().code, "role_not_held");
+  EXPECT_EQ(service_->create_api_key(&admin_principal, "admin", "x", {Role::carrier}).error().code, "role_not_held");
   ASSERT_TRUE(service_->revoke_api_key(grant->key.id).ok());
   EXPECT_EQ(service_->authenticate(grant->secret).error().code, "invalid_token");
   EXPECT_EQ(service_->revoke_api_key(grant->key.id).error().code, "api_key_already_revoked");
@@ -222,7 +282,7 @@ TEST_P(IdentityTest, DelegateReadsWithScopeAndTheAccessIsLogged) {
   // Without a delegation Karim cannot see Amina's party at all.
   EXPECT_EQ(service_->read_party(karim, amina_party.id).error().code, "party_not_found");
 
-  auto delegation = service_->grant_delegation(amina, "karim", {Scope::profile_read, Scope::mailbox_read},
+  auto delegation = service_->grant_delegation(amina, "karim", "29001012345679", {Scope::profile_read, Scope::mailbox_read},
                                                barid::now_ms() + 3'600'000);
   ASSERT_TRUE(delegation.ok()) << delegation.error().code;
   EXPECT_EQ(delegation->status, "active");
@@ -257,7 +317,7 @@ TEST_P(IdentityTest, DelegationScopeIsEnforced) {
   user(karim_party, "karim");
   const Principal amina = log_in("amina");
   const Principal karim = log_in("karim");
-  ASSERT_TRUE(service_->grant_delegation(amina, "karim", {Scope::mailbox_read}, barid::now_ms() + 60'000).ok());
+  ASSERT_TRUE(service_->grant_delegation(amina, "karim", "29001012345679", {Scope::mailbox_read}, barid::now_ms() + 60'000).ok());
   EXPECT_EQ(service_->read_party(karim, amina_party.id).error().code, "party_not_found");
 }
 
@@ -266,18 +326,18 @@ TEST_P(IdentityTest, RejectsBadDelegations) {
   user(amina_party, "amina");
   user(amina_party, "amina-son");
   const Principal amina = log_in("amina");
-  EXPECT_EQ(service_->grant_delegation(amina, "karim", {Scope::mailbox_read}, barid::now_ms() + 60'000).error().code,
+  EXPECT_EQ(service_->grant_delegation(amina, "karim", "29001012345679", {Scope::mailbox_read}, barid::now_ms() + 60'000).error().code,
             "grantee_not_found");
-  EXPECT_EQ(service_->grant_delegation(amina, "amina-son", {Scope::mailbox_read}, barid::now_ms() + 60'000)
+  EXPECT_EQ(service_->grant_delegation(amina, "amina-son", "29001012345678", {Scope::mailbox_read}, barid::now_ms() + 60'000)
                 .error()
                 .code,
             "cannot_delegate_to_own_party");
   const Party karim_party = citizen("29001012345679", "Karim");
   user(karim_party, "karim");
-  EXPECT_EQ(service_->grant_delegation(amina, "karim", {}, barid::now_ms() + 60'000).error().code, "scopes_required");
-  EXPECT_EQ(service_->grant_delegation(amina, "karim", {Scope::mailbox_read}, barid::now_ms() - 1).error().code,
+  EXPECT_EQ(service_->grant_delegation(amina, "karim", "29001012345679", {}, barid::now_ms() + 60'000).error().code, "scopes_required");
+  EXPECT_EQ(service_->grant_delegation(amina, "karim", "29001012345679", {Scope::mailbox_read}, barid::now_ms() - 1).error().code,
             "expiry_in_past");
-  EXPECT_EQ(service_->grant_delegation(amina, "karim", {Scope::mailbox_read}, barid::now_ms() + 400LL * 86'400'000)
+  EXPECT_EQ(service_->grant_delegation(amina, "karim", "29001012345679", {Scope::mailbox_read}, barid::now_ms() + 400LL * 86'400'000)
                 .error()
                 .code,
             "expiry_too_far");
@@ -304,7 +364,7 @@ TEST_P(IdentityTest, ExportHoldsPartyUsersDelegationsAndAccessLogButNoSecrets) {
   const Party karim_party = citizen("29001012345679", "Karim");
   user(karim_party, "karim");
   const Principal amina = log_in("amina");
-  ASSERT_TRUE(service_->grant_delegation(amina, "karim", {Scope::profile_read}, barid::now_ms() + 60'000).ok());
+  ASSERT_TRUE(service_->grant_delegation(amina, "karim", "29001012345679", {Scope::profile_read}, barid::now_ms() + 60'000).ok());
   ASSERT_TRUE(service_->read_party(log_in("karim"), amina_party.id).ok());
   service_->add_export_section("extra", [](store::Transaction&, const std::string& party_id) {
     return Json{{"party", party_id}};
@@ -335,8 +395,84 @@ TEST_P(IdentityTest, ChangingPasswordEndsOtherSessions) {
   EXPECT_TRUE(service_->log_in("amina", "a brand new passphrase", "192.0.2.1").ok());
 }
 
+TEST_P(IdentityTest, StaffReadProfilesButNeverMailboxesOrActForTheParty) {
+  const Party amina_party = citizen("29001012345678", "Amina");
+  auto post = service_->create_party({PartyKind::postal_operator, "EGPOST", "البريد", "Post", std::nullopt,
+                                      std::nullopt, "ar"});
+  user(*post, "admin", {Role::operator_admin});
+  user(*post, "clerk", {Role::postal_clerk});
+  for (const char* login : {"admin", "clerk"}) {
+    const Principal staff = log_in(login);
+    for (const Scope scope : {Scope::mailbox_read, Scope::mailbox_reply, Scope::payments_pay}) {
+      auto access = store_->write<PartyAccess>([&](store::Transaction& tx) {
+        return service_->authorize_party_access(tx, staff, amina_party.id, scope, "probe", "probe");
+      });
+      EXPECT_EQ(access.error().code, "party_not_found") << login << " " << to_string(scope);
+    }
+    EXPECT_TRUE(service_->read_party(staff, amina_party.id).ok()) << login;
+  }
+}
+
+TEST_P(IdentityTest, ApiKeysAreNotMadeForCitizens) {
+  const Party party = citizen("29001012345678");
+  user(party, "amina");
+  EXPECT_EQ(service_->create_api_key(nullptr, "amina", "x", {Role::citizen}).error().code, "api_key_not_for_citizens");
+}
+
+TEST_P(IdentityTest, ApiKeyCannotGrantDelegationsOrReachBeyondItsRoles) {
+  const Party karim_party = citizen("29001012345679", "Karim");
+  user(karim_party, "karim");
+  auto post = service_->create_party({PartyKind::postal_operator, "EGPOST", "البريد", "Post", std::nullopt,
+                                      std::nullopt, "ar"});
+  user(*post, "carrier", {Role::carrier});
+  auto key = service_->create_api_key(nullptr, "carrier", "scanner", {Role::carrier});
+  ASSERT_TRUE(key.ok());
+  const Principal machine = *service_->authenticate(key->secret);
+  EXPECT_EQ(service_->grant_delegation(machine, "karim", "29001012345679", {Scope::profile_read},
+                                       barid::now_ms() + 60'000)
+                .error()
+                .code,
+            "session_required");
+  auto mailbox = store_->write<PartyAccess>([&](store::Transaction& tx) {
+    return service_->authorize_party_access(tx, machine, machine.party_id, Scope::mailbox_read, "probe", "probe");
+  });
+  EXPECT_EQ(mailbox.error().code, "scope_not_allowed_for_api_key");
+}
+
+TEST_P(IdentityTest, WrongGranteeIdentifierLooksLikeAnUnknownLogin) {
+  const Party amina_party = citizen("29001012345678", "Amina");
+  const Party karim_party = citizen("29001012345679", "Karim");
+  user(amina_party, "amina");
+  user(karim_party, "karim");
+  const Principal amina = log_in("amina");
+  auto wrong_id = service_->grant_delegation(amina, "karim", "11111111111", {Scope::mailbox_read},
+                                             barid::now_ms() + 60'000);
+  auto unknown = service_->grant_delegation(amina, "nobody", "29001012345679", {Scope::mailbox_read},
+                                            barid::now_ms() + 60'000);
+  EXPECT_EQ(wrong_id.error().code, "grantee_not_found");
+  EXPECT_EQ(wrong_id.error().code, unknown.error().code);
+  EXPECT_EQ(wrong_id.error().message, unknown.error().message);
+}
+
+TEST_P(IdentityTest, CredentialMadeByAnAdminForAnotherPartyIsInItsAccessLog) {
+  auto business = service_->create_party({PartyKind::business, "DZ-16-1", "سوق", "Souk", std::nullopt, std::nullopt,
+                                          "fr"});
+  auto post = service_->create_party({PartyKind::postal_operator, "EGPOST", "البريد", "Post", std::nullopt,
+                                      std::nullopt, "ar"});
+  user(*post, "admin", {Role::operator_admin});
+  const Principal admin = log_in("admin");
+  ASSERT_TRUE(service_->create_user({"souk", business->id, {Role::business}, kPassword}, &admin).ok());
+  ASSERT_TRUE(service_->create_api_key(&admin, "souk", "shop", {Role::business}).ok());
+  const auto log = service_->access_log(business->id, 10, INT64_MAX);
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].action, "credential.api_key.create");
+  EXPECT_EQ(log[1].action, "credential.user.create");
+  EXPECT_EQ(log[1].actor_login, "admin");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, IdentityTest, ::testing::ValuesIn(store::testing::backends()),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace barid::identity
+

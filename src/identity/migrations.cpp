@@ -57,6 +57,7 @@ CREATE TABLE login_failures (
   failed_at_ms BIGINT NOT NULL
 );
 CREATE INDEX login_failures_by_subject ON login_failures (subject, failed_at_ms);
+CREATE INDEX login_failures_by_time ON login_failures (failed_at_ms);
 CREATE TABLE delegations (
   id TEXT PRIMARY KEY,
   grantor_party_id TEXT NOT NULL REFERENCES parties (id),

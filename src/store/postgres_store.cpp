@@ -337,6 +337,26 @@ class PostgresStore final : public Store {
     with_retries([&](PgConnection& connection) { return attempt_read(connection, work); });
   }
 
+  void run_single_read(const std::function<void(Transaction&)>& work) override {
+    with_retries([&](PgConnection& connection) {
+      ++counters_.reads;
+      connection.make_usable();
+      PgTransaction tx(connection);
+      try {
+        work(tx);
+      } catch (const StoreError&) {
+        // A pooled connection the server dropped shows it only at first use; the work only
+        // reads, so running it again on a fresh connection is safe.
+        if (!connection.broken()) throw;
+        connection.make_usable();
+        PgTransaction retry(connection);
+        work(retry);
+        return retry.conflicted() ? Outcome::conflicted : Outcome::finished;
+      }
+      return tx.conflicted() ? Outcome::conflicted : Outcome::finished;
+    });
+  }
+
   Result<MigrationReport> migrate(std::span<const Migration> migrations) override {
     return run_migrations(*this, migrations);
   }

@@ -42,6 +42,7 @@ class SqliteConnection {
   enum class Role { writer, reader };
 
   SqliteConnection(const std::string& path, Role role, const StoreOptions& options) {
+    configure_library_once();
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |
                       (role == Role::writer ? SQLITE_OPEN_CREATE : 0);
     const int code = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
@@ -79,7 +80,21 @@ class SqliteConnection {
   }
 
   void rollback_quietly() noexcept {
-    if (in_transaction()) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (!in_transaction()) return;
+    try {
+      step_cached("ROLLBACK");
+    } catch (const StoreError&) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+  }
+
+  // Runs a parameterless single statement (BEGIN, COMMIT, ROLLBACK) from the statement cache,
+  // so the hot path does not parse it again on every transaction.
+  void step_cached(const std::string& sql) {
+    sqlite3_stmt* statement = prepare(sql);
+    const int code = sqlite3_step(statement);
+    sqlite3_reset(statement);
+    if (code != SQLITE_DONE && code != SQLITE_ROW) fail(code, sql);
   }
 
   sqlite3_stmt* prepare(const std::string& sql) {
@@ -105,6 +120,13 @@ class SqliteConnection {
   }
 
  private:
+  // SQLite's allocation statistics take a process-wide mutex on every malloc; Barid never reads
+  // them, and with many threads that mutex is the hottest lock in the server.
+  static void configure_library_once() {
+    static const int configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)configured;
+  }
+
   void configure(Role role, const StoreOptions& options) {
     sqlite3_busy_timeout(db_, options.busy_timeout_ms);
     if (role == Role::writer) {
@@ -296,7 +318,7 @@ class SqliteStore final : public Store {
     std::unique_lock lock(writer_mutex_, std::defer_lock);
     acquire_writer(lock);
     InUseFlag in_use(writer_in_use_);
-    writer_->exec("BEGIN IMMEDIATE");
+    writer_->step_cached("BEGIN IMMEDIATE");
     SqliteTransaction tx(*writer_);
     bool commit = false;
     try {
@@ -307,7 +329,7 @@ class SqliteStore final : public Store {
     }
     if (!commit) return roll_back();
     try {
-      writer_->exec("COMMIT");
+      writer_->step_cached("COMMIT");
     } catch (const StoreError&) {
       roll_back();
       throw;
@@ -319,7 +341,7 @@ class SqliteStore final : public Store {
     auto reader = readers_.acquire();
     ++counters_.reads;
     // A deferred BEGIN takes its WAL snapshot at the first read and keeps it until the end.
-    reader->exec("BEGIN");
+    reader->step_cached("BEGIN");
     SqliteTransaction tx(*reader);
     try {
       work(tx);
@@ -328,6 +350,13 @@ class SqliteStore final : public Store {
       throw;
     }
     reader->rollback_quietly();  // nothing to commit; ends the snapshot
+  }
+
+  void run_single_read(const std::function<void(Transaction&)>& work) override {
+    auto reader = readers_.acquire();
+    ++counters_.reads;
+    SqliteTransaction tx(*reader);  // autocommit: the one statement is its own snapshot
+    work(tx);
   }
 
   Result<MigrationReport> migrate(std::span<const Migration> migrations) override {

@@ -28,6 +28,8 @@ struct IdentityOptions {
   int login_failures_per_address = 20;
   std::int64_t login_failure_window_ms = 15 * 60 * 1000;
   std::int64_t max_delegation_ms = 366LL * 24 * 60 * 60 * 1000;
+  // Wall clock in UTC milliseconds; tests replace it to move time without sleeping.
+  std::function<std::int64_t()> clock;
 };
 
 inline constexpr std::size_t kPasswordMinChars = 12;
@@ -55,6 +57,14 @@ struct ApiKeyGrant {
   std::string secret;  // shown once
 };
 
+// A login attempt counted against the limits before its password is checked.
+struct LoginAttempt {
+  std::string user_id;  // empty: no such login
+  std::string password_hash;
+  bool disabled = false;
+  std::vector<std::int64_t> reservation_ids;  // rows in login_failures: account, then address
+};
+
 // What authorize_party_access decided: in which capacity the caller acts for the party.
 struct PartyAccess {
   std::string capacity;  // "owner", "delegate", "postal_clerk", "operator_admin", "customs_officer"
@@ -72,7 +82,8 @@ class IdentityService {
 
   // Parties and users.
   Result<Party> create_party(const NewParty& party);
-  Result<User> create_user(const NewUser& user);
+  // `created_by`: the admin making it for another party (logged for that party); null from the CLI.
+  Result<User> create_user(const NewUser& user, const Principal* created_by = nullptr);
   // A party and, optionally, its first user, in one transaction: both or neither.
   Result<std::pair<Party, std::optional<User>>> register_party(const NewParty& party,
                                                                const std::optional<NewUser>& first_user);
@@ -90,14 +101,18 @@ class IdentityService {
   Status log_out(const Principal& principal);
 
   // API keys (operator admins).
-  // `created_by_user_id` is the admin who asked; empty when made with the command line on the server.
-  Result<ApiKeyGrant> create_api_key(const std::string& created_by_user_id, const std::string& login,
-                                     const std::string& name, const std::vector<Role>& roles);
+  // `created_by`: the admin who asked (logged for the key's party); null from the command line.
+  // Keys are for businesses, authorities and the operator, never for citizens.
+  Result<ApiKeyGrant> create_api_key(const Principal* created_by, const std::string& login, const std::string& name,
+                                     const std::vector<Role>& roles);
   std::vector<ApiKey> list_api_keys();
   Status revoke_api_key(const std::string& key_id);
 
   // Delegation.
+  // The grantee is named by login and by their party's identifier (national id, registry number
+  // or code); only a person logged in (not an API key) grants or revokes.
   Result<Delegation> grant_delegation(const Principal& grantor, const std::string& grantee_login,
+                                      const std::string& grantee_identifier,
                                       const std::vector<Scope>& scopes, std::int64_t expires_at_ms);
   std::vector<Delegation> delegations_given(const Principal& principal);
   std::vector<Delegation> delegations_received(const Principal& principal);
@@ -120,10 +135,15 @@ class IdentityService {
   Json export_party_data(const Principal& principal);
 
   const IdentityOptions& options() const { return options_; }
+  std::int64_t clock_ms() const;
 
  private:
-  Result<std::string> check_login_allowed(const std::string& login, const std::string& client_address);
-  void record_login_failure(const std::string& login, const std::string& client_address);
+  static std::string account_subject(std::string_view login_text);
+  void record_access(store::Transaction& tx, const Principal& actor, const std::string& party_id,
+                     const std::string& capacity, std::string_view action, std::string_view resource,
+                     const std::optional<std::string>& delegation_id = std::nullopt);
+  Result<LoginAttempt> reserve_login_attempt(const std::string& account_subject, const std::string& client_address,
+                                             const std::string& login);
 
   store::Store& store_;
   IdentityOptions options_;

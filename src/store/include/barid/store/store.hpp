@@ -127,6 +127,10 @@ class Store {
   virtual void run_write(const std::function<bool(Transaction&)>& work) = 0;
   // Runs `work` in a read-only transaction with one consistent snapshot.
   virtual void run_read(const std::function<void(Transaction&)>& work) = 0;
+  // For read-only `work` that runs exactly one statement: a single statement is its own
+  // consistent snapshot, so no transaction is opened around it (one round trip to PostgreSQL
+  // instead of three). Used on hot paths such as authenticating every request.
+  virtual void run_single_read(const std::function<void(Transaction&)>& work) { run_read(work); }
 
   // Applies the migrations not yet recorded, in ascending version order, each in its own
   // transaction, serialised across processes. Fails with code `database_newer_than_binary` when the
@@ -153,6 +157,12 @@ class Store {
   T read(const std::function<T(Transaction&)>& work) {
     std::optional<T> outcome;
     run_read([&](Transaction& tx) { outcome.emplace(work(tx)); });
+    return std::move(*outcome);
+  }
+  template <class T>
+  T read_single(const std::function<T(Transaction&)>& work) {
+    std::optional<T> outcome;
+    run_single_read([&](Transaction& tx) { outcome.emplace(work(tx)); });
     return std::move(*outcome);
   }
 };
