@@ -238,8 +238,6 @@ void Api::add_identity_routes() {
                                          {"user", "party", "via"}),
        .handler = [&identity](Context& context) -> Result<http::Response> {
          const auto& caller = context.caller();
-         auto party = identity.get_party(caller.party_id);
-         if (!party) return std::move(party).error();
          identity::User user;
          user.id = caller.user_id;
          user.login = caller.login;
@@ -249,7 +247,7 @@ void Api::add_identity_routes() {
          user_out.erase("created_at");
          user_out.erase("disabled");
          return json_response({{"user", user_out},
-                               {"party", party_json(*party)},
+                               {"party", party_json(caller.party)},
                                {"via", caller.via == identity::Principal::Via::session ? "session" : "api_key"}});
        }});
 

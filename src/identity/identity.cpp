@@ -51,17 +51,17 @@ std::vector<Scope> split_scopes(const std::string& text) {
   return scopes;
 }
 
-Party party_from_row(const store::Row& row) {
+Party party_from_row(const store::Row& row, std::size_t first) {
   Party party;
-  party.id = row.text(0);
-  party.kind = party_kind_from_string(row.text(1)).value_or(PartyKind::citizen);
-  party.identifier = row.text(2);
-  party.name_ar = row.text(3);
-  party.name_latin = row.text(4);
-  party.email = row.optional_text(5);
-  party.phone = row.optional_text(6);
-  party.language = row.text(7);
-  party.created_at_ms = row.int64(8);
+  party.id = row.text(first);
+  party.kind = party_kind_from_string(row.text(first + 1)).value_or(PartyKind::citizen);
+  party.identifier = row.text(first + 2);
+  party.name_ar = row.text(first + 3);
+  party.name_latin = row.text(first + 4);
+  party.email = row.optional_text(first + 5);
+  party.phone = row.optional_text(first + 6);
+  party.language = row.text(first + 7);
+  party.created_at_ms = row.int64(first + 8);
   return party;
 }
 
@@ -444,8 +444,11 @@ Result<Principal> IdentityService::authenticate(std::string_view token) {
     };
     auto found = store_.read_single<std::optional<Found>>([&](store::Transaction& tx) -> std::optional<Found> {
       auto row = tx.query_one(
-          "SELECT s.id, s.last_seen_at_ms, s.expires_at_ms, s.revoked_at_ms, u.id, u.login, u.party_id, u.roles, "
-          "u.disabled FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+          std::string("SELECT s.id, s.last_seen_at_ms, s.expires_at_ms, s.revoked_at_ms, u.id, u.login, u.party_id, "
+                      "u.roles, u.disabled, ") +
+              kPartyColumnsAliased +
+              " FROM sessions s JOIN users u ON u.id = s.user_id JOIN parties p ON p.id = u.party_id "
+              "WHERE s.token_hash = ?",
           {token_hash});
       if (!row) return std::nullopt;
       Found result;
@@ -458,6 +461,7 @@ Result<Principal> IdentityService::authenticate(std::string_view token) {
       result.principal.party_id = row->text(6);
       result.principal.roles = split_roles(row->text(7));
       result.disabled = row->int64(8) != 0;
+      result.principal.party = party_from_row(*row, 9);
       result.principal.via = Principal::Via::session;
       return result;
     });
@@ -483,8 +487,11 @@ Result<Principal> IdentityService::authenticate(std::string_view token) {
   };
   auto found = store_.read_single<std::optional<FoundKey>>([&](store::Transaction& tx) -> std::optional<FoundKey> {
     auto row = tx.query_one(
-        "SELECT k.id, k.roles, k.revoked_at_ms, k.last_used_at_ms, u.id, u.login, u.party_id, u.roles, u.disabled "
-        "FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?",
+        std::string("SELECT k.id, k.roles, k.revoked_at_ms, k.last_used_at_ms, u.id, u.login, u.party_id, u.roles, "
+                    "u.disabled, ") +
+            kPartyColumnsAliased +
+            " FROM api_keys k JOIN users u ON u.id = k.user_id JOIN parties p ON p.id = u.party_id "
+            "WHERE k.key_hash = ?",
         {token_hash});
     if (!row) return std::nullopt;
     FoundKey result;
@@ -496,6 +503,7 @@ Result<Principal> IdentityService::authenticate(std::string_view token) {
     result.principal.login = row->text(5);
     result.principal.party_id = row->text(6);
     result.principal.via = Principal::Via::api_key;
+    result.principal.party = party_from_row(*row, 9);
     for (const Role role : split_roles(row->text(7))) {
       if (std::find(result.key_roles.begin(), result.key_roles.end(), role) != result.key_roles.end()) {
         result.principal.roles.push_back(role);

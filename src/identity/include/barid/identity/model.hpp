@@ -60,6 +60,7 @@ struct Principal {
   std::vector<Role> roles;  // for an API key: the key's roles that the user still holds
   Via via = Via::session;
   std::string credential_id;  // session id or API key id
+  Party party;                // the party as it was when the request was authenticated
 
   bool has_role(Role role) const;
 };
