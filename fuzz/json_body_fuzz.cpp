@@ -25,8 +25,8 @@ void read_fields(const barid::FieldReader& reader, std::string_view name) {
   } else if (number.error().code.empty()) {
     std::abort();
   }
-  if (auto wide = reader.optional_int(name, std::numeric_limits<std::int64_t>::min(),
-                                      std::numeric_limits<std::int64_t>::max());
+  if (auto wide =
+          reader.optional_int(name, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
       !wide && wide.error().code.empty()) {
     std::abort();
   }

@@ -78,7 +78,8 @@ TEST_P(ApiTest, WrongPasswordAndUnknownUserLookTheSame) {
 TEST_P(ApiTest, TooManyFailedLoginsGive429WithRetryAfter) {
   node_->add_user(PartyKind::citizen, "29001011234567", "amina", Role::citizen);
   for (int i = 0; i < 5; ++i) {
-    EXPECT_EQ(client().post_json("/api/v1/session", {{"login", "amina"}, {"password", "wrong password 1"}}).status, 401);
+    EXPECT_EQ(client().post_json("/api/v1/session", {{"login", "amina"}, {"password", "wrong password 1"}}).status,
+              401);
   }
   const auto limited = client().post_json("/api/v1/session", {{"login", "amina"}, {"password", kTestPassword}});
   EXPECT_EQ(limited.status, 429);
@@ -160,8 +161,9 @@ TEST_P(ApiTest, LoginWithBrokenUtf8IsAnOrdinaryFailure) {
                                       {{"Content-Type", "application/json"}});
   EXPECT_EQ(reply.status, 401) << reply.body;
   EXPECT_EQ(reply.error_code(), "invalid_credentials");
-  const auto raw = client().request("POST", "/api/v1/session", "{\"login\":\"" + split_character + "\",\"password\":\"x\"}",
-                                    {{"Content-Type", "application/json"}});
+  const auto raw =
+      client().request("POST", "/api/v1/session", "{\"login\":\"" + split_character + "\",\"password\":\"x\"}",
+                       {{"Content-Type", "application/json"}});
   EXPECT_EQ(raw.status, 400);
   EXPECT_EQ(raw.error_code(), "invalid_utf8");
 }
@@ -172,11 +174,12 @@ TEST_P(ApiTest, HugeArraysAndStringsAreRefused) {
   const std::string token = node_->log_in("amina");
   Json many_scopes = Json::array();
   for (int i = 0; i < 20000; ++i) many_scopes.push_back("mailbox:read");
-  const auto array_reply = client().post_json(
-      "/api/v1/delegations",
-      {{"grantee_login", "karim"}, {"grantee_identifier", "28505052345678"}, {"scopes", many_scopes},
-       {"expires_at", format_utc_ms(now_ms() + 86'400'000)}},
-      token);
+  const auto array_reply = client().post_json("/api/v1/delegations",
+                                              {{"grantee_login", "karim"},
+                                               {"grantee_identifier", "28505052345678"},
+                                               {"scopes", many_scopes},
+                                               {"expires_at", format_utc_ms(now_ms() + 86'400'000)}},
+                                              token);
   EXPECT_EQ(array_reply.status, 400);
   EXPECT_EQ(array_reply.error_code(), "invalid_field");
   const auto string_reply =
@@ -238,14 +241,20 @@ TEST_P(ApiTest, DelegateReadsProfileAndPartySeesItInAccessLog) {
   const std::string amina_party = node_->party_id_of("amina");
 
   EXPECT_EQ(client().get("/api/v1/parties/" + amina_party, karim).status, 404);
-  const auto granted = client().post_json(
-      "/api/v1/delegations",
-      {{"grantee_login", "karim"}, {"grantee_identifier", "28505052345678"}, {"scopes", {"profile:read"}}, {"expires_at", "2099-01-01T00:00:00Z"}}, amina);
+  const auto granted = client().post_json("/api/v1/delegations",
+                                          {{"grantee_login", "karim"},
+                                           {"grantee_identifier", "28505052345678"},
+                                           {"scopes", {"profile:read"}},
+                                           {"expires_at", "2099-01-01T00:00:00Z"}},
+                                          amina);
   ASSERT_EQ(granted.status, 400) << "a delegation beyond 366 days must be refused";
   const auto in_a_month = format_utc_ms(now_ms() + 30LL * 86'400'000);
-  const auto delegation = client().post_json(
-      "/api/v1/delegations", {{"grantee_login", "karim"}, {"grantee_identifier", "28505052345678"}, {"scopes", {"profile:read"}}, {"expires_at", in_a_month}},
-      amina);
+  const auto delegation = client().post_json("/api/v1/delegations",
+                                             {{"grantee_login", "karim"},
+                                              {"grantee_identifier", "28505052345678"},
+                                              {"scopes", {"profile:read"}},
+                                              {"expires_at", in_a_month}},
+                                             amina);
   ASSERT_EQ(delegation.status, 201) << delegation.body;
   const auto profile = client().get("/api/v1/parties/" + amina_party, karim);
   ASSERT_EQ(profile.status, 200);
@@ -283,9 +292,8 @@ TEST_P(ApiTest, AdminCreatesApiKeyThatWorksOnceShownAndStopsWhenRevoked) {
   node_->add_user(PartyKind::postal_operator, "EGPOST", "admin", Role::operator_admin);
   node_->add_user(PartyKind::authority, "EG-ETA", "tax", Role::authority_sender);
   const std::string admin = node_->log_in("admin");
-  const auto created =
-      client().post_json("/api/v1/admin/api-keys", {{"login", "tax"}, {"name", "billing"}, {"roles", {"authority_sender"}}},
-                         admin);
+  const auto created = client().post_json(
+      "/api/v1/admin/api-keys", {{"login", "tax"}, {"name", "billing"}, {"roles", {"authority_sender"}}}, admin);
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string secret = created.json()["secret"];
   const auto me = client().get("/api/v1/me", secret);
@@ -333,7 +341,9 @@ TEST_P(ApiTest, OpenApiDocumentDescribesEveryRegisteredRoute) {
       EXPECT_TRUE(operation["responses"][std::to_string(route.success_status)].contains("content"));
     }
     EXPECT_EQ(operation.contains("requestBody"), !route.request_schema.is_null());
-    if (route.path.find('{') != std::string::npos) EXPECT_TRUE(operation.contains("parameters"));
+    if (route.path.find('{') != std::string::npos) {
+      EXPECT_TRUE(operation.contains("parameters"));
+    }
   }
 }
 

@@ -53,8 +53,12 @@ bool is_any(const Actor& actor, std::initializer_list<Role> roles) {
   }
   return false;
 }
-bool signed_in(const Actor& actor, Target) { return actor.role.has_value(); }
-bool everyone(const Actor&, Target) { return true; }
+bool signed_in(const Actor& actor, Target) {
+  return actor.role.has_value();
+}
+bool everyone(const Actor&, Target) {
+  return true;
+}
 
 class AuthorizationMatrix : public ::testing::TestWithParam<std::string> {
  protected:
@@ -100,9 +104,9 @@ class AuthorizationMatrix : public ::testing::TestWithParam<std::string> {
   }
 
   std::string delegation_granted_by(const std::string& login, const std::string& grantee) {
-    auto delegation = node_->node().identity().grant_delegation(
-        principal_of(login), grantee, grantee == "bystander" ? "19990000000002" : "", {identity::Scope::profile_read},
-        now_ms() + 86'400'000);
+    auto delegation = node_->node().identity().grant_delegation(principal_of(login), grantee,
+                                                                grantee == "bystander" ? "19990000000002" : "",
+                                                                {identity::Scope::profile_read}, now_ms() + 86'400'000);
     if (!delegation) throw std::runtime_error("delegation: " + delegation.error().code);
     return delegation->id;
   }
@@ -139,15 +143,20 @@ std::map<std::string, RouteCase> AuthorizationMatrix::cases() {
       signed_in};
   c["DELETE /api/v1/session"] = simple("/api/v1/session", nullptr, signed_in);
   c["GET /api/v1/me"] = simple("/api/v1/me", nullptr, signed_in);
-  c["PUT /api/v1/me/password"] = simple(
-      "/api/v1/me/password", {{"current_password", kTestPassword}, {"new_password", kTestPassword}}, signed_in);
+  c["PUT /api/v1/me/password"] =
+      simple("/api/v1/me/password", {{"current_password", kTestPassword}, {"new_password", kTestPassword}}, signed_in);
   c["GET /api/v1/me/access-log"] = simple("/api/v1/me/access-log", nullptr, signed_in);
   c["GET /api/v1/me/export"] = simple("/api/v1/me/export", nullptr, signed_in);
   c["GET /api/v1/delegations"] = simple("/api/v1/delegations", nullptr, signed_in);
-  c["POST /api/v1/delegations"] = simple(
-      "/api/v1/delegations",
-      {{"grantee_login", "bystander"}, {"grantee_identifier", "19990000000002"}, {"scopes", {"mailbox:read"}}, {"expires_at", format_utc_ms(now_ms() + 86'400'000)}},
-      [](const Actor& actor, Target) { return is_any(actor, {Role::citizen, Role::business, Role::authority_sender}); });
+  c["POST /api/v1/delegations"] =
+      simple("/api/v1/delegations",
+             {{"grantee_login", "bystander"},
+              {"grantee_identifier", "19990000000002"},
+              {"scopes", {"mailbox:read"}},
+              {"expires_at", format_utc_ms(now_ms() + 86'400'000)}},
+             [](const Actor& actor, Target) {
+               return is_any(actor, {Role::citizen, Role::business, Role::authority_sender});
+             });
   c["DELETE /api/v1/delegations/{id}"] = {
       true,
       [this, missing_id](const Actor& actor, Target target) {
@@ -159,56 +168,60 @@ std::map<std::string, RouteCase> AuthorizationMatrix::cases() {
         return Call{"/api/v1/delegations/" + id, nullptr};
       },
       [](const Actor& actor, Target target) { return actor.role && target == Target::own; }};
-  c["GET /api/v1/parties/{id}"] = {
-      true,
-      [this, missing_id](const Actor& actor, Target target) {
-        std::string id = missing_id;
-        if (target == Target::own) id = actor.role ? actor.party_id : victim_party_;
-        if (target == Target::other) id = victim_party_;
-        return Call{"/api/v1/parties/" + id, nullptr};
-      },
-      [](const Actor& actor, Target target) {
-        if (!actor.role || target == Target::missing) return false;
-        return target == Target::own ||
-               is_any(actor, {Role::postal_clerk, Role::customs_officer, Role::operator_admin});
-      }};
-  c["GET /api/v1/parties"] = simple(
-      "/api/v1/parties?kind=citizen&identifier=19990000000001", nullptr, [](const Actor& actor, Target) {
+  c["GET /api/v1/parties/{id}"] = {true,
+                                   [this, missing_id](const Actor& actor, Target target) {
+                                     std::string id = missing_id;
+                                     if (target == Target::own) id = actor.role ? actor.party_id : victim_party_;
+                                     if (target == Target::other) id = victim_party_;
+                                     return Call{"/api/v1/parties/" + id, nullptr};
+                                   },
+                                   [](const Actor& actor, Target target) {
+                                     if (!actor.role || target == Target::missing) return false;
+                                     return target == Target::own ||
+                                            is_any(actor,
+                                                   {Role::postal_clerk, Role::customs_officer, Role::operator_admin});
+                                   }};
+  c["GET /api/v1/parties"] =
+      simple("/api/v1/parties?kind=citizen&identifier=19990000000001", nullptr, [](const Actor& actor, Target) {
         return is_any(actor, {Role::postal_clerk, Role::customs_officer, Role::operator_admin});
       });
-  c["POST /api/v1/parties"] = {
-      false,
-      [this](const Actor&, Target) {
-        return Call{"/api/v1/parties", {{"kind", "citizen"},
-                                        {"national_id", "3100000000" + std::to_string(1000 + counter_++)},
-                                        {"name_ar", "مواطن"},
-                                        {"name_latin", "Citizen"}}};
-      },
-      [](const Actor& actor, Target) { return is_any(actor, {Role::postal_clerk, Role::operator_admin}); }};
+  c["POST /api/v1/parties"] = {false,
+                               [this](const Actor&, Target) {
+                                 return Call{"/api/v1/parties",
+                                             {{"kind", "citizen"},
+                                              {"national_id", "3100000000" + std::to_string(1000 + counter_++)},
+                                              {"name_ar", "مواطن"},
+                                              {"name_latin", "Citizen"}}};
+                               },
+                               [](const Actor& actor, Target) {
+                                 return is_any(actor, {Role::postal_clerk, Role::operator_admin});
+                               }};
   const auto admin_only = [](const Actor& actor, Target) { return is_any(actor, {Role::operator_admin}); };
   c["GET /api/v1/admin/users"] = simple("/api/v1/admin/users", nullptr, admin_only);
-  c["POST /api/v1/admin/users"] = {
-      false,
-      [this](const Actor&, Target) {
-        return Call{"/api/v1/admin/users", {{"login", "made-" + std::to_string(counter_++)},
-                                            {"password", kTestPassword},
-                                            {"party_id", victim_party_},
-                                            {"roles", {"citizen"}}}};
-      },
-      admin_only};
+  c["POST /api/v1/admin/users"] = {false,
+                                   [this](const Actor&, Target) {
+                                     return Call{"/api/v1/admin/users",
+                                                 {{"login", "made-" + std::to_string(counter_++)},
+                                                  {"password", kTestPassword},
+                                                  {"party_id", victim_party_},
+                                                  {"roles", {"citizen"}}}};
+                                   },
+                                   admin_only};
   c["GET /api/v1/admin/api-keys"] = simple("/api/v1/admin/api-keys", nullptr, admin_only);
   c["POST /api/v1/admin/api-keys"] = simple(
-      "/api/v1/admin/api-keys", {{"login", "integration"}, {"name", "k"}, {"roles", {"authority_sender"}}},
-      admin_only);
-  c["DELETE /api/v1/admin/api-keys/{id}"] = {
-      true,
-      [this, missing_id](const Actor& actor, Target target) {
-        std::string id = missing_id;
-        // API keys belong to integrations, not to the people who manage them.
-        if (target != Target::missing) id = api_key_for("integration", Role::authority_sender);
-        return Call{"/api/v1/admin/api-keys/" + id, nullptr};
-      },
-      [](const Actor& actor, Target target) { return is_any(actor, {Role::operator_admin}) && target != Target::missing; }};
+      "/api/v1/admin/api-keys", {{"login", "integration"}, {"name", "k"}, {"roles", {"authority_sender"}}}, admin_only);
+  c["DELETE /api/v1/admin/api-keys/{id}"] = {true,
+                                             [this, missing_id](const Actor&, Target target) {
+                                               std::string id = missing_id;
+                                               // API keys belong to integrations, not to the people who manage them.
+                                               if (target != Target::missing)
+                                                 id = api_key_for("integration", Role::authority_sender);
+                                               return Call{"/api/v1/admin/api-keys/" + id, nullptr};
+                                             },
+                                             [](const Actor& actor, Target target) {
+                                               return is_any(actor, {Role::operator_admin}) &&
+                                                      target != Target::missing;
+                                             }};
   return c;
 }
 
@@ -221,9 +234,9 @@ TEST_P(AuthorizationMatrix, EveryRouteRoleAndObjectGetsOnlyTheAnswerItShould) {
     auto found = route_cases.find(key);
     ASSERT_NE(found, route_cases.end()) << "route " << key << " has no entry in the authorization matrix";
     const RouteCase& route_case = found->second;
-    const std::vector<Target> targets =
-        route_case.has_objects ? std::vector<Target>{Target::own, Target::other, Target::missing}
-                               : std::vector<Target>{Target::own};
+    const std::vector<Target> targets = route_case.has_objects
+                                            ? std::vector<Target>{Target::own, Target::other, Target::missing}
+                                            : std::vector<Target>{Target::own};
     for (const auto& actor : actors_) {
       std::map<Target, std::pair<int, std::string>> refusals;
       for (const Target target : targets) {

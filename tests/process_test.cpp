@@ -1,8 +1,8 @@
 // The real programs: baridd and barid as an operator runs them. Secrets never reach the log,
 // acknowledged writes survive kill -9, two servers share one PostgreSQL, SIGTERM stops and
 // exits 0, TLS works, and the CLI explains its errors.
-#include "support/http_client.hpp"
 #include "support/process.hpp"
+#include "support/http_client.hpp"
 
 #include <barid/store/store.hpp>
 #include <barid/store/testing.hpp>
@@ -69,13 +69,15 @@ TEST_F(ProcessTest, SecretsAndLetterTextNeverReachTheLog) {
     ASSERT_FALSE(token.empty());
     EXPECT_EQ(client.get("/api/v1/me", token).status, 200);
     EXPECT_EQ(client.post_json("/api/v1/session", {{"login", "canary"}, {"password", canary_wrong}}).status, 401);
-    EXPECT_EQ(client.send_json("PUT", "/api/v1/me/password",
-                               {{"current_password", canary_wrong}, {"new_password", canary_body}}, token)
+    EXPECT_EQ(client
+                  .send_json("PUT", "/api/v1/me/password",
+                             {{"current_password", canary_wrong}, {"new_password", canary_body}}, token)
                   .status,
               403);
     EXPECT_EQ(client.get("/api/v1/me?token=" + canary_query, token).status, 200);
-    EXPECT_EQ(client.request("POST", "/api/v1/delegations", "{\"note\":\"" + canary_body,
-                             {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + token}})
+    EXPECT_EQ(client
+                  .request("POST", "/api/v1/delegations", "{\"note\":\"" + canary_body,
+                           {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + token}})
                   .status,
               400);
     EXPECT_EQ(server.terminate(), 0);
@@ -85,8 +87,8 @@ TEST_F(ProcessTest, SecretsAndLetterTextNeverReachTheLog) {
   contents << file.rdbuf();
   const std::string log = contents.str();
   ASSERT_NE(log.find("\"http_request\""), std::string::npos) << "the server logged no request at all";
-  for (const std::string& secret : {canary_password, canary_wrong, canary_body, canary_query, token,
-                                    token.substr(3, 20)}) {
+  for (const std::string& secret :
+       {canary_password, canary_wrong, canary_body, canary_query, token, token.substr(3, 20)}) {
     EXPECT_EQ(log.find(secret), std::string::npos) << "the log holds a secret: " << secret;
   }
   // One structured line per request, with what an operator needs.
@@ -134,9 +136,9 @@ TEST_F(ProcessTest, RefusesToStartOnDatabaseNewerThanBinary) {
 TEST_F(ProcessTest, ServesHttpsWithConfiguredCertificate) {
   const std::string cert = data_dir_ + "/cert.pem";
   const std::string key = data_dir_ + "/key.pem";
-  const auto made = run_command("/usr/bin/openssl", {"req", "-x509", "-newkey", "ec", "-pkeyopt",
-                                                     "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out",
-                                                     cert, "-days", "1", "-subj", "/CN=127.0.0.1"});
+  const auto made =
+      run_command("/usr/bin/openssl", {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                                       "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"});
   ASSERT_EQ(made.exit_code, 0) << made.errors;
   ServerProcess server({"--data-dir", data_dir_, "--tls-cert", cert, "--tls-key", key});
   const std::string url = "https://127.0.0.1:" + std::to_string(server.port()) + "/healthz";
@@ -165,16 +167,16 @@ TEST_F(ProcessTest, CliExplainsItselfAndFailsWithOneLineReason) {
   ASSERT_EQ(second.exit_code, 0);
   EXPECT_NE(second.output.find("(0 migration(s) applied now)"), std::string::npos) << second.output;
 
-  const auto unknown = barid({"--data-dir", data_dir_, "apikey", "create", "--login", "ghost", "--name", "n", "--role",
-                              "citizen"});
+  const auto unknown =
+      barid({"--data-dir", data_dir_, "apikey", "create", "--login", "ghost", "--name", "n", "--role", "citizen"});
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_EQ(std::count(unknown.errors.begin(), unknown.errors.end(), '\n'), 1) << unknown.errors;
   EXPECT_NE(unknown.errors.find("no user has this login"), std::string::npos);
 
-  const auto short_password = barid({"--data-dir", data_dir_, "user", "add", "--login", "amina", "--role", "citizen",
-                                     "--national-id", "29001011234567", "--name-ar", "أمينة", "--name-latin", "Amina",
-                                     "--password-stdin"},
-                                    "short\n");
+  const auto short_password =
+      barid({"--data-dir", data_dir_, "user", "add", "--login", "amina", "--role", "citizen", "--national-id",
+             "29001011234567", "--name-ar", "أمينة", "--name-latin", "Amina", "--password-stdin"},
+            "short\n");
   EXPECT_EQ(short_password.exit_code, 1);
   EXPECT_NE(short_password.errors.find("at least 12"), std::string::npos) << short_password.errors;
 }
@@ -185,8 +187,8 @@ TEST_F(ProcessTest, DemoSeedCreatesEveryRoleAndIsIdempotent) {
   const auto second = barid({"--data-dir", data_dir_, "demo", "seed"});
   ASSERT_EQ(second.exit_code, 0) << second.errors;
   EXPECT_EQ(first.output, second.output);
-  for (const char* role : {"citizen", "business", "authority_sender", "postal_clerk", "carrier", "customs_officer",
-                           "operator_admin"}) {
+  for (const char* role :
+       {"citizen", "business", "authority_sender", "postal_clerk", "carrier", "customs_officer", "operator_admin"}) {
     EXPECT_NE(first.output.find(role), std::string::npos) << role;
   }
   ServerProcess server({"--data-dir", data_dir_});
@@ -241,13 +243,14 @@ TEST_F(ProcessTest, TwoServersOnOnePostgresqlShareSessionsDataAndLimits) {
   EXPECT_EQ(b.get("/api/v1/me", token).status, 200);
 
   // Data written through one is read through the other.
-  const auto created = a.post_json("/api/v1/parties",
-                                   {{"kind", "citizen"},
-                                    {"national_id", "29001011234567"},
-                                    {"name_ar", "أمينة"},
-                                    {"name_latin", "Amina"},
-                                    {"user", {{"login", "amina"}, {"password", kAdminPassword}, {"roles", {"citizen"}}}}},
-                                   token);
+  const auto created =
+      a.post_json("/api/v1/parties",
+                  {{"kind", "citizen"},
+                   {"national_id", "29001011234567"},
+                   {"name_ar", "أمينة"},
+                   {"name_latin", "Amina"},
+                   {"user", {{"login", "amina"}, {"password", kAdminPassword}, {"roles", {"citizen"}}}}},
+                  token);
   ASSERT_EQ(created.status, 201) << created.body;
   const auto found = b.get("/api/v1/parties?kind=citizen&identifier=29001011234567", token);
   ASSERT_EQ(found.status, 200);

@@ -61,7 +61,8 @@ bool decodes_to_clean_text(std::string_view text, bool decode_percent) {
   std::string decoded;
   decoded.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (decode_percent && text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+    if (decode_percent && text[i] == '%' && i + 2 < text.size() &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
         std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
       decoded.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
       i += 2;
@@ -98,7 +99,9 @@ Api::Api(Services services, ApiOptions options)
 
 Api::~Api() = default;
 
-void Api::add(RouteSpec spec) { routes_.push_back(std::move(spec)); }
+void Api::add(RouteSpec spec) {
+  routes_.push_back(std::move(spec));
+}
 
 void Api::observe_protocol_event(const http::ProtocolEvent& event) {
   metrics_->observe("(protocol)", "-", event.status, 0);
@@ -162,8 +165,8 @@ http::Response Api::handle(http::Request& request) {
       const auto token = bearer_token(request);
       if (route->access.kind != Access::Kind::public_route) {
         if (!token) {
-          refusal = make_error(ErrorKind::unauthenticated, "authentication_required",
-                               "send an Authorization: Bearer token");
+          refusal =
+              make_error(ErrorKind::unauthenticated, "authentication_required", "send an Authorization: Bearer token");
         } else {
           auto authenticated = services_.identity.authenticate(*token);
           if (!authenticated) {
@@ -187,10 +190,10 @@ http::Response Api::handle(http::Request& request) {
   } catch (const store::StoreError& error) {
     const bool unavailable = error.kind() == store::StoreError::Kind::unavailable;
     log::error("store_error", {{"request_id", request.request_id}, {"route", route_name}, {"detail", error.what()}});
-    response = error_answer(unavailable ? make_error(ErrorKind::unavailable, "store_unavailable",
-                                                     "the database is unavailable; try again")
-                                        : make_error(ErrorKind::internal, "internal_error", ""),
-                            request.request_id);
+    response = error_answer(
+        unavailable ? make_error(ErrorKind::unavailable, "store_unavailable", "the database is unavailable; try again")
+                    : make_error(ErrorKind::internal, "internal_error", ""),
+        request.request_id);
   } catch (const std::exception& error) {
     log::error("unhandled_exception",
                {{"request_id", request.request_id}, {"route", route_name}, {"detail", error.what()}});

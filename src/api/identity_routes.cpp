@@ -12,8 +12,12 @@ namespace {
 
 constexpr std::size_t kMaxPageSize = 200;
 
-Json optional_text(const std::optional<std::string>& value) { return value ? Json(*value) : Json(); }
-Json optional_time(const std::optional<std::int64_t>& value) { return value ? Json(format_utc_ms(*value)) : Json(); }
+Json optional_text(const std::optional<std::string>& value) {
+  return value ? Json(*value) : Json();
+}
+Json optional_time(const std::optional<std::int64_t>& value) {
+  return value ? Json(format_utc_ms(*value)) : Json();
+}
 
 Json roles_json(const std::vector<Role>& roles) {
   Json out = Json::array();
@@ -69,23 +73,23 @@ Json api_key_json(const identity::ApiKey& key) {
 }
 
 Json party_schema() {
-  return schema::object({{"id", schema::string()},
-                         {"kind", schema::enumeration({"citizen", "business", "authority", "postal_operator"})},
-                         {"identifier_type",
-                          schema::enumeration({"national_id", "registry_number", "authority_code", "operator_code"})},
-                         {"identifier", schema::string()},
-                         {"name_ar", schema::string()},
-                         {"name_latin", schema::string()},
-                         {"email", schema::nullable(schema::string())},
-                         {"phone", schema::nullable(schema::string())},
-                         {"language", schema::enumeration({"ar", "fr", "en"})},
-                         {"created_at", schema::string_format("date-time")}},
-                        {"id", "kind", "identifier", "name_ar", "name_latin", "language"});
+  return schema::object(
+      {{"id", schema::string()},
+       {"kind", schema::enumeration({"citizen", "business", "authority", "postal_operator"})},
+       {"identifier_type", schema::enumeration({"national_id", "registry_number", "authority_code", "operator_code"})},
+       {"identifier", schema::string()},
+       {"name_ar", schema::string()},
+       {"name_latin", schema::string()},
+       {"email", schema::nullable(schema::string())},
+       {"phone", schema::nullable(schema::string())},
+       {"language", schema::enumeration({"ar", "fr", "en"})},
+       {"created_at", schema::string_format("date-time")}},
+      {"id", "kind", "identifier", "name_ar", "name_latin", "language"});
 }
 
 Json roles_schema() {
-  return schema::array(schema::enumeration({"citizen", "business", "authority_sender", "postal_clerk", "carrier",
-                                            "customs_officer", "operator_admin"}));
+  return schema::array(schema::enumeration(
+      {"citizen", "business", "authority_sender", "postal_clerk", "carrier", "customs_officer", "operator_admin"}));
 }
 
 Json user_schema() {
@@ -232,11 +236,10 @@ void Api::add_identity_routes() {
        .summary = "The caller: user, party and roles",
        .tag = "identity",
        .access = Access::authenticated(),
-       .response_schema = schema::object({{"user", user_schema()},
-                                          {"party", party_schema()},
-                                          {"via", schema::enumeration({"session", "api_key"})}},
-                                         {"user", "party", "via"}),
-       .handler = [&identity](Context& context) -> Result<http::Response> {
+       .response_schema = schema::object(
+           {{"user", user_schema()}, {"party", party_schema()}, {"via", schema::enumeration({"session", "api_key"})}},
+           {"user", "party", "via"}),
+       .handler = [](Context& context) -> Result<http::Response> {
          const auto& caller = context.caller();
          identity::User user;
          user.id = caller.user_id;
@@ -325,8 +328,8 @@ void Api::add_identity_routes() {
        .summary = "Everything Barid holds about the caller's party, as one JSON document",
        .tag = "identity",
        .access = Access::authenticated(),
-       .response_schema = schema::object({{"party", party_schema()}, {"users", schema::array(schema::object({}))}},
-                                         {"party"}),
+       .response_schema =
+           schema::object({{"party", party_schema()}, {"users", schema::array(schema::object({}))}}, {"party"}),
        .handler = [&identity](Context& context) -> Result<http::Response> {
          http::Response response = json_response(identity.export_party_data(context.caller()));
          response.set_header("Content-Disposition", "attachment; filename=\"barid-export.json\"");
@@ -365,8 +368,8 @@ void Api::add_identity_routes() {
            {"grantee_login", "grantee_identifier", "scopes", "expires_at"}),
        .success_status = 201,
        .response_schema = delegation_schema(),
-       .error_codes = {"grantee_not_found", "session_required", "unknown_scope", "scopes_required", "expiry_in_past", "expiry_too_far",
-                       "invalid_expires_at", "cannot_delegate_to_own_party"},
+       .error_codes = {"grantee_not_found", "session_required", "unknown_scope", "scopes_required", "expiry_in_past",
+                       "expiry_too_far", "invalid_expires_at", "cannot_delegate_to_own_party"},
        .handler = [&identity](Context& context) -> Result<http::Response> {
          auto body = context.json_body();
          if (!body) return std::move(body).error();
@@ -449,25 +452,25 @@ void Api::add_identity_routes() {
        .summary = "Register a party, optionally with its first user (clerks: citizens and businesses at the counter)",
        .tag = "identity",
        .access = Access::any_of({Role::postal_clerk, Role::operator_admin}),
-       .request_schema = schema::object(
-           {{"kind", schema::enumeration({"citizen", "business", "authority", "postal_operator"})},
-            {"national_id", schema::string("for citizens")},
-            {"registry_number", schema::string("for businesses")},
-            {"authority_code", schema::string("for authorities")},
-            {"operator_code", schema::string("for postal operators")},
-            {"name_ar", schema::string()},
-            {"name_latin", schema::string()},
-            {"email", schema::string()},
-            {"phone", schema::string("E.164")},
-            {"language", schema::enumeration({"ar", "fr", "en"})},
-            {"user", schema::object({{"login", schema::string()},
-                                     {"password", schema::string_format("password")},
-                                     {"roles", roles_schema()}},
-                                    {"login", "password", "roles"})}},
-           {"kind", "name_ar", "name_latin"}),
+       .request_schema =
+           schema::object({{"kind", schema::enumeration({"citizen", "business", "authority", "postal_operator"})},
+                           {"national_id", schema::string("for citizens")},
+                           {"registry_number", schema::string("for businesses")},
+                           {"authority_code", schema::string("for authorities")},
+                           {"operator_code", schema::string("for postal operators")},
+                           {"name_ar", schema::string()},
+                           {"name_latin", schema::string()},
+                           {"email", schema::string()},
+                           {"phone", schema::string("E.164")},
+                           {"language", schema::enumeration({"ar", "fr", "en"})},
+                           {"user", schema::object({{"login", schema::string()},
+                                                    {"password", schema::string_format("password")},
+                                                    {"roles", roles_schema()}},
+                                                   {"login", "password", "roles"})}},
+                          {"kind", "name_ar", "name_latin"}),
        .success_status = 201,
-       .response_schema = schema::object({{"party", party_schema()}, {"user", schema::nullable(user_schema())}},
-                                         {"party"}),
+       .response_schema =
+           schema::object({{"party", party_schema()}, {"user", schema::nullable(user_schema())}}, {"party"}),
        .error_codes = {"party_exists", "login_taken", "invalid_national_id", "invalid_email", "invalid_phone",
                        "invalid_language", "invalid_name", "role_not_allowed_for_party", "password_too_short",
                        "password_too_long", "invalid_login", "unknown_role", "kind_not_allowed_for_clerk"},
@@ -572,12 +575,12 @@ void Api::add_identity_routes() {
        .summary = "Create an API key acting as a user with some of that user's roles; the secret is shown once",
        .tag = "admin",
        .access = Access::any_of({Role::operator_admin}),
-       .request_schema = schema::object(
-           {{"login", schema::string()}, {"name", schema::string()}, {"roles", roles_schema()}},
-           {"login", "name", "roles"}),
+       .request_schema =
+           schema::object({{"login", schema::string()}, {"name", schema::string()}, {"roles", roles_schema()}},
+                          {"login", "name", "roles"}),
        .success_status = 201,
-       .response_schema = schema::object({{"api_key", api_key_schema()}, {"secret", schema::string()}},
-                                         {"api_key", "secret"}),
+       .response_schema =
+           schema::object({{"api_key", api_key_schema()}, {"secret", schema::string()}}, {"api_key", "secret"}),
        .error_codes = {"user_not_found", "role_not_held", "unknown_role", "roles_required", "api_key_not_for_citizens"},
        .handler = [&identity](Context& context) -> Result<http::Response> {
          auto body = context.json_body();

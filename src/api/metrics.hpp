@@ -19,7 +19,7 @@ class Metrics {
 
  private:
   static constexpr std::array<double, 12> kBucketsSeconds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                              0.05,   0.1,   0.25,   0.5,   1.0,  5.0};
+                                                             0.05,   0.1,   0.25,   0.5,   1.0,  5.0};
   struct Series {
     std::uint64_t count = 0;
     double sum_seconds = 0;

@@ -17,8 +17,7 @@ bool Access::allows(const identity::Principal& principal) const {
 Result<Json> Context::json_body() const {
   const auto content_type = request_.header("Content-Type");
   if (!content_type || content_type->substr(0, 16) != "application/json") {
-    return make_error(ErrorKind::unsupported_media, "unsupported_media_type",
-                      "send the body as application/json");
+    return make_error(ErrorKind::unsupported_media, "unsupported_media_type", "send the body as application/json");
   }
   return parse_json_object(request_.body);
 }
@@ -79,8 +78,12 @@ Json boolean(std::string description) {
   if (!description.empty()) s["description"] = std::move(description);
   return s;
 }
-Json array(Json items) { return {{"type", "array"}, {"items", std::move(items)}}; }
-Json enumeration(std::vector<std::string> values) { return {{"type", "string"}, {"enum", std::move(values)}}; }
+Json array(Json items) {
+  return {{"type", "array"}, {"items", std::move(items)}};
+}
+Json enumeration(std::vector<std::string> values) {
+  return {{"type", "string"}, {"enum", std::move(values)}};
+}
 Json object(std::map<std::string, Json> properties, std::vector<std::string> required) {
   Json s = {{"type", "object"}, {"properties", Json::object()}};
   for (auto& [name, property] : properties) s["properties"][name] = std::move(property);
@@ -94,7 +97,9 @@ Json nullable(Json inner) {
   }
   return {{"oneOf", Json::array({std::move(inner), {{"type", "null"}}})}};
 }
-Json ref(const std::string& component) { return {{"$ref", "#/components/schemas/" + component}}; }
+Json ref(const std::string& component) {
+  return {{"$ref", "#/components/schemas/" + component}};
+}
 
 }  // namespace schema
 }  // namespace barid::api

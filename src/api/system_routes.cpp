@@ -15,7 +15,9 @@ void Api::add_system_routes() {
        .tag = "system",
        .access = Access::public_route(),
        .response_schema = schema::object({{"status", schema::enumeration({"ok"})}}, {"status"}),
-       .handler = [](Context&) -> Result<http::Response> { return json_response({{"status", "ok"}}); }});
+       .handler = [](Context&) -> Result<http::Response> {
+         return json_response({{"status", "ok"}});
+       }});
 
   add({.method = http::Method::get,
        .path = "/readyz",

@@ -100,8 +100,8 @@ int main(int argc, char** argv) {
     api.set_connection_gauge([&server] { return server.open_connections(); });
     server.listen();
     const bool tls = !config.tls_certificate_file.empty();
-    const std::string url = std::string(tls ? "https" : "http") + "://" + server_options.host + ":" +
-                            std::to_string(server.port());
+    const std::string url =
+        std::string(tls ? "https" : "http") + "://" + server_options.host + ":" + std::to_string(server.port());
     log::info("server_started", {{"url", url}, {"store", opened.store().describe()}});
     std::printf("baridd listening on %s (store %s)\n", url.c_str(), opened.store().describe().c_str());
     std::fflush(stdout);

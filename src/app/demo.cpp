@@ -54,8 +54,8 @@ Result<std::vector<DemoLogin>> seed_demo_data(Node& node) {
       party_ids.push_back(existing->id);
       continue;
     }
-    auto created = identity.create_party({demo.kind, demo.identifier, demo.name_ar, demo.name_latin, std::nullopt,
-                                          std::nullopt, demo.language});
+    auto created = identity.create_party(
+        {demo.kind, demo.identifier, demo.name_ar, demo.name_latin, std::nullopt, std::nullopt, demo.language});
     if (!created) return std::move(created).error();
     party_ids.push_back(created->id);
   }

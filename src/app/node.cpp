@@ -25,7 +25,8 @@ Status load_config_file(const std::string& path, Config& config) {
     if (auto value = table[key].value<std::string>()) target = *value;
   };
   auto number = [&](const char* key, auto& target) {
-    if (auto value = table[key].value<std::int64_t>()) target = static_cast<std::remove_reference_t<decltype(target)>>(*value);
+    if (auto value = table[key].value<std::int64_t>())
+      target = static_cast<std::remove_reference_t<decltype(target)>>(*value);
   };
   text("listen", config.listen);
   text("data_dir", config.data_dir);
@@ -68,8 +69,8 @@ Result<std::unique_ptr<Node>> Node::open(const Config& config, bool migrate) {
   std::error_code error;
   std::filesystem::create_directories(config.data_dir, error);
   if (error) return invalid_input("data_dir_unusable", "cannot create " + config.data_dir + ": " + error.message());
-  std::filesystem::permissions(config.data_dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace,
-                               error);
+  std::filesystem::permissions(config.data_dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, error);
   if (config.password_cost != "interactive" && config.password_cost != "fast_for_tests") {
     return invalid_input("invalid_config", "password_cost must be interactive or fast_for_tests");
   }
@@ -82,7 +83,8 @@ Result<std::unique_ptr<Node>> Node::open(const Config& config, bool migrate) {
   try {
     node->store_ = store::Store::open(config.database_url(), store_options);
   } catch (const std::exception& failure) {
-    return make_error(ErrorKind::unavailable, "store_unavailable", std::string("cannot open the store: ") + failure.what());
+    return make_error(ErrorKind::unavailable, "store_unavailable",
+                      std::string("cannot open the store: ") + failure.what());
   }
   if (migrate) {
     auto report = node->store_->migrate(node->migrations_);

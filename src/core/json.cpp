@@ -92,8 +92,7 @@ Result<Json> parse_json(std::string_view text, const JsonLimits& limits) {
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& error) {
-    return invalid_input("malformed_json",
-                         "the body is not valid JSON (at byte " + std::to_string(error.byte) + ")");
+    return invalid_input("malformed_json", "the body is not valid JSON (at byte " + std::to_string(error.byte) + ")");
   } catch (const Json::exception&) {
     // e.g. a number too large for a double (1e400)
     return invalid_input("malformed_json", "the body holds a value JSON cannot represent here");
@@ -133,8 +132,7 @@ Result<std::optional<std::string>> FieldReader::optional_string(std::string_view
   if (text.find('\0') != std::string::npos) return invalid(name, "must not contain NUL characters");
   const std::size_t length = utf8_length(text);
   if (length < min_chars || length > max_chars) {
-    return invalid(name, "must have " + std::to_string(min_chars) + " to " + std::to_string(max_chars) +
-                             " characters");
+    return invalid(name, "must have " + std::to_string(min_chars) + " to " + std::to_string(max_chars) + " characters");
   }
   return std::optional<std::string>{text};
 }

@@ -36,7 +36,9 @@ void replace_sink(int fd) {
 
 }  // namespace
 
-void write_to_stderr() { replace_sink(STDERR_FILENO); }
+void write_to_stderr() {
+  replace_sink(STDERR_FILENO);
+}
 
 bool write_to_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -45,7 +47,9 @@ bool write_to_file(const std::string& path) {
   return true;
 }
 
-void set_minimum_level(Level level) { minimum_level = static_cast<int>(level); }
+void set_minimum_level(Level level) {
+  minimum_level = static_cast<int>(level);
+}
 
 namespace {
 

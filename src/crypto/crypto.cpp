@@ -102,8 +102,7 @@ std::string hash_password(std::string_view password, PasswordCost cost) {
   const unsigned long long ops = fast ? crypto_pwhash_argon2id_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
   const std::size_t memory = fast ? 64 * 1024 : crypto_pwhash_MEMLIMIT_INTERACTIVE;
   char stored[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(stored, password.data(), password.size(), ops, memory, crypto_pwhash_ALG_ARGON2ID13) !=
-      0) {
+  if (crypto_pwhash_str_alg(stored, password.data(), password.size(), ops, memory, crypto_pwhash_ALG_ARGON2ID13) != 0) {
     throw std::runtime_error("out of memory while hashing a password");
   }
   return stored;

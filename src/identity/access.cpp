@@ -48,8 +48,8 @@ std::vector<Delegation> query_delegations(store::Store& store, const std::string
 // the reads that role's work needs, never a letter, and never an action on the party's behalf.
 // Each such read is logged for the party.
 std::optional<std::string> staff_capacity(const Principal& principal, Scope scope) {
-  const bool read_for_work = scope == Scope::profile_read || scope == Scope::payments_read ||
-                             scope == Scope::parcels_read;
+  const bool read_for_work =
+      scope == Scope::profile_read || scope == Scope::payments_read || scope == Scope::parcels_read;
   if (!read_for_work) return std::nullopt;
   if (principal.has_role(Role::operator_admin)) return "operator_admin";
   if (principal.has_role(Role::postal_clerk) && scope != Scope::parcels_read) return "postal_clerk";
@@ -64,8 +64,7 @@ bool api_key_covers(const Principal& principal, Scope scope) {
     case Scope::mailbox_read:
     case Scope::mailbox_reply:
     case Scope::payments_read:
-    case Scope::payments_pay:
-      return principal.has_role(Role::business) || principal.has_role(Role::authority_sender);
+    case Scope::payments_pay: return principal.has_role(Role::business) || principal.has_role(Role::authority_sender);
     case Scope::parcels_read: return principal.has_role(Role::business);
   }
   return false;
@@ -130,9 +129,9 @@ Status IdentityService::revoke_delegation(const Principal& principal, const std:
   }
   Status outcome;
   store_.run_write([&](store::Transaction& tx) {
-    auto row = tx.query_one(
-        "SELECT grantor_party_id, grantee_user_id, revoked_at_ms FROM delegations WHERE id = ? FOR UPDATE",
-        {delegation_id});
+    auto row =
+        tx.query_one("SELECT grantor_party_id, grantee_user_id, revoked_at_ms FROM delegations WHERE id = ? FOR UPDATE",
+                     {delegation_id});
     // The grantor's party and the grantee may end a delegation; to anyone else it does not exist.
     if (!row || (row->text(0) != principal.party_id && row->text(1) != principal.user_id)) {
       outcome = not_found("delegation_not_found", "no delegation has this id");
@@ -154,8 +153,8 @@ Result<PartyAccess> IdentityService::authorize_party_access(store::Transaction& 
   const Error hidden = not_found("party_not_found", "no party has this id");
   if (party_id == principal.party_id) {
     if (principal.via == Principal::Via::api_key && !api_key_covers(principal, scope)) {
-      return forbidden("scope_not_allowed_for_api_key", "this API key's roles do not cover " +
-                                                             std::string(to_string(scope)));
+      return forbidden("scope_not_allowed_for_api_key",
+                       "this API key's roles do not cover " + std::string(to_string(scope)));
     }
     return PartyAccess{"owner", std::nullopt};
   }
@@ -189,7 +188,8 @@ Result<PartyAccess> IdentityService::authorize_party_access(store::Transaction& 
 
 Result<Party> IdentityService::read_party(const Principal& principal, const std::string& party_id) {
   return store_.write<Party>([&](store::Transaction& tx) -> Result<Party> {
-    auto access = authorize_party_access(tx, principal, party_id, Scope::profile_read, "party.read", "party:" + party_id);
+    auto access =
+        authorize_party_access(tx, principal, party_id, Scope::profile_read, "party.read", "party:" + party_id);
     if (!access) return std::move(access).error();
     auto party = load_party(tx, party_id);
     if (!party) return not_found("party_not_found", "no party has this id");
@@ -197,7 +197,8 @@ Result<Party> IdentityService::read_party(const Principal& principal, const std:
   });
 }
 
-Result<Party> IdentityService::look_up_party(const Principal& principal, PartyKind kind, const std::string& identifier) {
+Result<Party> IdentityService::look_up_party(const Principal& principal, PartyKind kind,
+                                             const std::string& identifier) {
   auto party = find_party(kind, identifier);
   if (!party) return party;
   return read_party(principal, party->id);
@@ -258,8 +259,8 @@ Json IdentityService::export_party_data(const Principal& principal) {
     // The caller's own account only: co-workers of the same party have their own exports, and
     // their addresses and sessions are theirs.
     Json users = Json::array();
-    if (auto row = tx.query_one(std::string("SELECT ") + kUserColumns + " FROM users WHERE id = ?",
-                                {principal.user_id})) {
+    if (auto row =
+            tx.query_one(std::string("SELECT ") + kUserColumns + " FROM users WHERE id = ?", {principal.user_id})) {
       const User user = user_from_row(*row);
       Json roles = Json::array();
       for (const Role role : user.roles) roles.push_back(to_string(role));
@@ -325,10 +326,10 @@ Json IdentityService::export_party_data(const Principal& principal) {
     out["delegations_given"] = delegations("WHERE d.grantor_party_id = ?", principal.party_id);
     out["delegations_received"] = delegations("WHERE d.grantee_user_id = ?", principal.user_id);
     Json log = Json::array();
-    for (const auto& row : tx.query(
-             "SELECT a.at_ms, u.login, a.capacity, a.action, a.resource, a.delegation_id FROM access_log a "
-             "JOIN users u ON u.id = a.actor_user_id WHERE a.party_id = ? ORDER BY a.id",
-             {principal.party_id})) {
+    for (const auto& row :
+         tx.query("SELECT a.at_ms, u.login, a.capacity, a.action, a.resource, a.delegation_id FROM access_log a "
+                  "JOIN users u ON u.id = a.actor_user_id WHERE a.party_id = ? ORDER BY a.id",
+                  {principal.party_id})) {
       log.push_back({{"at", as_time(row.int64(0))},
                      {"actor_login", row.text(1)},
                      {"capacity", row.text(2)},

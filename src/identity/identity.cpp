@@ -131,10 +131,11 @@ Status validate_contact(const NewParty& party) {
 
 }  // namespace
 
-std::int64_t IdentityService::clock_ms() const { return options_.clock ? options_.clock() : barid::now_ms(); }
+std::int64_t IdentityService::clock_ms() const {
+  return options_.clock ? options_.clock() : barid::now_ms();
+}
 
-IdentityService::IdentityService(store::Store& store, IdentityOptions options)
-    : store_(store), options_(options) {
+IdentityService::IdentityService(store::Store& store, IdentityOptions options) : store_(store), options_(options) {
   crypto::initialize();
   dummy_password_hash_ = crypto::hash_password(crypto::hex_encode(crypto::random_bytes(16)), options_.password_cost);
 }
@@ -173,8 +174,7 @@ Status insert_party(store::Transaction& tx, const Party& party) {
 }
 
 // Checks a new user (all but its party); the password is hashed here, outside any transaction.
-Result<std::pair<User, std::string>> prepare_user(const NewUser& input, crypto::PasswordCost cost,
-                                                  std::int64_t now) {
+Result<std::pair<User, std::string>> prepare_user(const NewUser& input, crypto::PasswordCost cost, std::int64_t now) {
   auto login = normalize_login(input.login);
   if (!login) return std::move(login).error();
   BARID_TRY(validate_password(input.password));
@@ -299,9 +299,9 @@ Result<User> IdentityService::find_user_by_login(const std::string& login) {
 std::vector<User> IdentityService::list_users(std::size_t limit, const std::string& after_login) {
   return store_.read<std::vector<User>>([&](store::Transaction& tx) {
     std::vector<User> users;
-    for (const auto& row : tx.query(std::string("SELECT ") + kUserColumns +
-                                        " FROM users WHERE login > ? ORDER BY login LIMIT ?",
-                                    {after_login, static_cast<std::int64_t>(limit)})) {
+    for (const auto& row :
+         tx.query(std::string("SELECT ") + kUserColumns + " FROM users WHERE login > ? ORDER BY login LIMIT ?",
+                  {after_login, static_cast<std::int64_t>(limit)})) {
       users.push_back(user_from_row(row));
     }
     return users;
@@ -363,19 +363,19 @@ Result<LoginAttempt> IdentityService::reserve_login_attempt(const std::string& a
     }
     std::int64_t retry_after_ms = 0;
     const auto over_limit = [&](const std::string& subject, int limit) {
-      auto row = tx.query_one(
-          "SELECT COUNT(*), MIN(failed_at_ms) FROM login_failures WHERE subject = ? AND failed_at_ms > ?",
-          {subject, since});
+      auto row =
+          tx.query_one("SELECT COUNT(*), MIN(failed_at_ms) FROM login_failures WHERE subject = ? AND failed_at_ms > ?",
+                       {subject, since});
       if (row && row->int64(0) >= limit) {
-        retry_after_ms = std::max(retry_after_ms,
-                                  row->optional_int64(1).value_or(now) + options_.login_failure_window_ms - now);
+        retry_after_ms =
+            std::max(retry_after_ms, row->optional_int64(1).value_or(now) + options_.login_failure_window_ms - now);
       }
     };
     over_limit(account_subject, options_.login_failures_per_account);
     over_limit(address_subject, options_.login_failures_per_address);
     if (retry_after_ms > 0) {
-      Error error = make_error(ErrorKind::rate_limited, "too_many_login_attempts",
-                               "too many failed logins; try again later");
+      Error error =
+          make_error(ErrorKind::rate_limited, "too_many_login_attempts", "too many failed logins; try again later");
       error.retry_after_s = static_cast<int>((retry_after_ms + 999) / 1000);
       refusal = std::move(error);
       return false;
@@ -570,9 +570,11 @@ Result<ApiKeyGrant> IdentityService::create_api_key(const Principal* created_by,
         "INSERT INTO api_keys (id, key_hash, name, user_id, roles, created_by_user_id, created_at_ms) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         {grant.key.id, to_blob(crypto::sha256(grant.secret)), name, user->id, join_roles(roles),
-         created_by_user_id.empty() ? store::Value(nullptr) : store::Value(created_by_user_id), grant.key.created_at_ms});
+         created_by_user_id.empty() ? store::Value(nullptr) : store::Value(created_by_user_id),
+         grant.key.created_at_ms});
     if (created_by != nullptr && created_by->party_id != party->id) {
-      record_access(tx, *created_by, party->id, "operator_admin", "credential.api_key.create", "api_key:" + grant.key.id);
+      record_access(tx, *created_by, party->id, "operator_admin", "credential.api_key.create",
+                    "api_key:" + grant.key.id);
     }
     return true;
   });
@@ -582,10 +584,10 @@ Result<ApiKeyGrant> IdentityService::create_api_key(const Principal* created_by,
 std::vector<ApiKey> IdentityService::list_api_keys() {
   return store_.read<std::vector<ApiKey>>([&](store::Transaction& tx) {
     std::vector<ApiKey> keys;
-    for (const auto& row : tx.query(
-             "SELECT k.id, k.name, k.user_id, u.login, k.roles, k.created_by_user_id, k.created_at_ms, "
-             "k.revoked_at_ms, k.last_used_at_ms FROM api_keys k JOIN users u ON u.id = k.user_id "
-             "ORDER BY k.created_at_ms, k.id")) {
+    for (const auto& row :
+         tx.query("SELECT k.id, k.name, k.user_id, u.login, k.roles, k.created_by_user_id, k.created_at_ms, "
+                  "k.revoked_at_ms, k.last_used_at_ms FROM api_keys k JOIN users u ON u.id = k.user_id "
+                  "ORDER BY k.created_at_ms, k.id")) {
       ApiKey key;
       key.id = row.text(0);
       key.name = row.text(1);

@@ -22,8 +22,8 @@ class IdentityTest : public ::testing::TestWithParam<std::string> {
   }
 
   Party citizen(const std::string& national_id, const std::string& name = "Amina Haddad") {
-    auto party = service_->create_party({PartyKind::citizen, national_id, "أمينة حداد", name, std::nullopt,
-                                         std::nullopt, "ar"});
+    auto party =
+        service_->create_party({PartyKind::citizen, national_id, "أمينة حداد", name, std::nullopt, std::nullopt, "ar"});
     EXPECT_TRUE(party.ok()) << (party.ok() ? "" : party.error().code);
     return *party;
   }
@@ -48,8 +48,8 @@ class IdentityTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(IdentityTest, RegistersPartyWithArabicIndicDigitsNormalised) {
-  auto party = service_->create_party({PartyKind::citizen, "٢٩٠٠١٠١٢٣٤٥٦٧٨", "أمينة", "Amina", std::nullopt,
-                                       std::string("+201001234567"), "ar"});
+  auto party = service_->create_party(
+      {PartyKind::citizen, "٢٩٠٠١٠١٢٣٤٥٦٧٨", "أمينة", "Amina", std::nullopt, std::string("+201001234567"), "ar"});
   ASSERT_TRUE(party.ok());
   EXPECT_EQ(party->identifier, "29001012345678");
   auto found = service_->find_party(PartyKind::citizen, "29001012345678");
@@ -60,7 +60,8 @@ TEST_P(IdentityTest, RegistersPartyWithArabicIndicDigitsNormalised) {
 
 TEST_P(IdentityTest, RefusesDuplicatePartyAndLogin) {
   const Party party = citizen("29001012345678");
-  auto again = service_->create_party({PartyKind::citizen, "29001012345678", "x", "x", std::nullopt, std::nullopt, "ar"});
+  auto again =
+      service_->create_party({PartyKind::citizen, "29001012345678", "x", "x", std::nullopt, std::nullopt, "ar"});
   EXPECT_EQ(again.error().code, "party_exists");
   user(party, "amina");
   auto twice = service_->create_user({"AMINA", party.id, {Role::citizen}, kPassword});
@@ -68,16 +69,19 @@ TEST_P(IdentityTest, RefusesDuplicatePartyAndLogin) {
 }
 
 TEST_P(IdentityTest, RejectsBadPartyFields) {
-  EXPECT_EQ(service_->create_party({PartyKind::citizen, "12ab", "a", "a", std::nullopt, std::nullopt, "ar"}).error().code,
-            "invalid_national_id");
+  EXPECT_EQ(
+      service_->create_party({PartyKind::citizen, "12ab", "a", "a", std::nullopt, std::nullopt, "ar"}).error().code,
+      "invalid_national_id");
   EXPECT_EQ(service_->create_party({PartyKind::citizen, "123456", "a", "a", std::string("nope"), std::nullopt, "ar"})
                 .error()
                 .code,
             "invalid_email");
-  EXPECT_EQ(service_->create_party({PartyKind::citizen, "123456", "a", "a", std::nullopt, std::nullopt, "de"}).error().code,
-            "invalid_language");
-  EXPECT_EQ(service_->create_party({PartyKind::citizen, "123456", "", "a", std::nullopt, std::nullopt, "ar"}).error().code,
-            "invalid_name");
+  EXPECT_EQ(
+      service_->create_party({PartyKind::citizen, "123456", "a", "a", std::nullopt, std::nullopt, "de"}).error().code,
+      "invalid_language");
+  EXPECT_EQ(
+      service_->create_party({PartyKind::citizen, "123456", "", "a", std::nullopt, std::nullopt, "ar"}).error().code,
+      "invalid_name");
 }
 
 TEST_P(IdentityTest, EnforcesPasswordLengthBounds) {
@@ -217,10 +221,9 @@ TEST_P(IdentityTest, WrongCurrentPasswordGuessesAreRateLimited) {
   user(party, "amina");
   const Principal amina = log_in("amina");
   for (int i = 0; i < options_.login_failures_per_account; ++i) {
-    EXPECT_EQ(service_->change_password(amina, "guess number " + std::to_string(i), "a brand new passphrase")
-                  .error()
-                  .code,
-              "wrong_password");
+    EXPECT_EQ(
+        service_->change_password(amina, "guess number " + std::to_string(i), "a brand new passphrase").error().code,
+        "wrong_password");
   }
   EXPECT_EQ(service_->change_password(amina, kPassword, "a brand new passphrase").error().code,
             "too_many_login_attempts");
@@ -251,8 +254,8 @@ TEST_P(IdentityTest, RateLimitsFailedLoginsPerAddress) {
 }
 
 TEST_P(IdentityTest, ApiKeyCarriesOnlyItsRolesAndStopsWhenRevoked) {
-  auto operator_party = service_->create_party({PartyKind::postal_operator, "EGPOST", "البريد المصري", "Egypt Post",
-                                                std::nullopt, std::nullopt, "ar"});
+  auto operator_party = service_->create_party(
+      {PartyKind::postal_operator, "EGPOST", "البريد المصري", "Egypt Post", std::nullopt, std::nullopt, "ar"});
   ASSERT_TRUE(operator_party.ok());
   const User admin = user(*operator_party, "admin", {Role::operator_admin, Role::postal_clerk});
   const Principal admin_principal = log_in("admin");
@@ -282,8 +285,8 @@ TEST_P(IdentityTest, DelegateReadsWithScopeAndTheAccessIsLogged) {
   // Without a delegation Karim cannot see Amina's party at all.
   EXPECT_EQ(service_->read_party(karim, amina_party.id).error().code, "party_not_found");
 
-  auto delegation = service_->grant_delegation(amina, "karim", "29001012345679", {Scope::profile_read, Scope::mailbox_read},
-                                               barid::now_ms() + 3'600'000);
+  auto delegation = service_->grant_delegation(amina, "karim", "29001012345679",
+                                               {Scope::profile_read, Scope::mailbox_read}, barid::now_ms() + 3'600'000);
   ASSERT_TRUE(delegation.ok()) << delegation.error().code;
   EXPECT_EQ(delegation->status, "active");
   auto read = service_->read_party(karim, amina_party.id);
@@ -317,7 +320,9 @@ TEST_P(IdentityTest, DelegationScopeIsEnforced) {
   user(karim_party, "karim");
   const Principal amina = log_in("amina");
   const Principal karim = log_in("karim");
-  ASSERT_TRUE(service_->grant_delegation(amina, "karim", "29001012345679", {Scope::mailbox_read}, barid::now_ms() + 60'000).ok());
+  ASSERT_TRUE(
+      service_->grant_delegation(amina, "karim", "29001012345679", {Scope::mailbox_read}, barid::now_ms() + 60'000)
+          .ok());
   EXPECT_EQ(service_->read_party(karim, amina_party.id).error().code, "party_not_found");
 }
 
@@ -326,18 +331,27 @@ TEST_P(IdentityTest, RejectsBadDelegations) {
   user(amina_party, "amina");
   user(amina_party, "amina-son");
   const Principal amina = log_in("amina");
-  EXPECT_EQ(service_->grant_delegation(amina, "karim", "29001012345679", {Scope::mailbox_read}, barid::now_ms() + 60'000).error().code,
-            "grantee_not_found");
-  EXPECT_EQ(service_->grant_delegation(amina, "amina-son", "29001012345678", {Scope::mailbox_read}, barid::now_ms() + 60'000)
-                .error()
-                .code,
-            "cannot_delegate_to_own_party");
+  EXPECT_EQ(
+      service_->grant_delegation(amina, "karim", "29001012345679", {Scope::mailbox_read}, barid::now_ms() + 60'000)
+          .error()
+          .code,
+      "grantee_not_found");
+  EXPECT_EQ(
+      service_->grant_delegation(amina, "amina-son", "29001012345678", {Scope::mailbox_read}, barid::now_ms() + 60'000)
+          .error()
+          .code,
+      "cannot_delegate_to_own_party");
   const Party karim_party = citizen("29001012345679", "Karim");
   user(karim_party, "karim");
-  EXPECT_EQ(service_->grant_delegation(amina, "karim", "29001012345679", {}, barid::now_ms() + 60'000).error().code, "scopes_required");
-  EXPECT_EQ(service_->grant_delegation(amina, "karim", "29001012345679", {Scope::mailbox_read}, barid::now_ms() - 1).error().code,
+  EXPECT_EQ(service_->grant_delegation(amina, "karim", "29001012345679", {}, barid::now_ms() + 60'000).error().code,
+            "scopes_required");
+  EXPECT_EQ(service_->grant_delegation(amina, "karim", "29001012345679", {Scope::mailbox_read}, barid::now_ms() - 1)
+                .error()
+                .code,
             "expiry_in_past");
-  EXPECT_EQ(service_->grant_delegation(amina, "karim", "29001012345679", {Scope::mailbox_read}, barid::now_ms() + 400LL * 86'400'000)
+  EXPECT_EQ(service_
+                ->grant_delegation(amina, "karim", "29001012345679", {Scope::mailbox_read},
+                                   barid::now_ms() + 400LL * 86'400'000)
                 .error()
                 .code,
             "expiry_too_far");
@@ -345,8 +359,8 @@ TEST_P(IdentityTest, RejectsBadDelegations) {
 
 TEST_P(IdentityTest, ClerkLookupIsLoggedForTheCustomer) {
   const Party amina_party = citizen("29001012345678", "Amina");
-  auto post = service_->create_party({PartyKind::postal_operator, "EGPOST", "البريد", "Post", std::nullopt,
-                                      std::nullopt, "ar"});
+  auto post = service_->create_party(
+      {PartyKind::postal_operator, "EGPOST", "البريد", "Post", std::nullopt, std::nullopt, "ar"});
   user(*post, "clerk", {Role::postal_clerk});
   const Principal clerk = log_in("clerk");
   auto found = service_->look_up_party(clerk, PartyKind::citizen, "29001012345678");
@@ -364,7 +378,9 @@ TEST_P(IdentityTest, ExportHoldsPartyUsersDelegationsAndAccessLogButNoSecrets) {
   const Party karim_party = citizen("29001012345679", "Karim");
   user(karim_party, "karim");
   const Principal amina = log_in("amina");
-  ASSERT_TRUE(service_->grant_delegation(amina, "karim", "29001012345679", {Scope::profile_read}, barid::now_ms() + 60'000).ok());
+  ASSERT_TRUE(
+      service_->grant_delegation(amina, "karim", "29001012345679", {Scope::profile_read}, barid::now_ms() + 60'000)
+          .ok());
   ASSERT_TRUE(service_->read_party(log_in("karim"), amina_party.id).ok());
   service_->add_export_section("extra", [](store::Transaction&, const std::string& party_id) {
     return Json{{"party", party_id}};
@@ -397,8 +413,8 @@ TEST_P(IdentityTest, ChangingPasswordEndsOtherSessions) {
 
 TEST_P(IdentityTest, StaffReadProfilesButNeverMailboxesOrActForTheParty) {
   const Party amina_party = citizen("29001012345678", "Amina");
-  auto post = service_->create_party({PartyKind::postal_operator, "EGPOST", "البريد", "Post", std::nullopt,
-                                      std::nullopt, "ar"});
+  auto post = service_->create_party(
+      {PartyKind::postal_operator, "EGPOST", "البريد", "Post", std::nullopt, std::nullopt, "ar"});
   user(*post, "admin", {Role::operator_admin});
   user(*post, "clerk", {Role::postal_clerk});
   for (const char* login : {"admin", "clerk"}) {
@@ -422,17 +438,17 @@ TEST_P(IdentityTest, ApiKeysAreNotMadeForCitizens) {
 TEST_P(IdentityTest, ApiKeyCannotGrantDelegationsOrReachBeyondItsRoles) {
   const Party karim_party = citizen("29001012345679", "Karim");
   user(karim_party, "karim");
-  auto post = service_->create_party({PartyKind::postal_operator, "EGPOST", "البريد", "Post", std::nullopt,
-                                      std::nullopt, "ar"});
+  auto post = service_->create_party(
+      {PartyKind::postal_operator, "EGPOST", "البريد", "Post", std::nullopt, std::nullopt, "ar"});
   user(*post, "carrier", {Role::carrier});
   auto key = service_->create_api_key(nullptr, "carrier", "scanner", {Role::carrier});
   ASSERT_TRUE(key.ok());
   const Principal machine = *service_->authenticate(key->secret);
-  EXPECT_EQ(service_->grant_delegation(machine, "karim", "29001012345679", {Scope::profile_read},
-                                       barid::now_ms() + 60'000)
-                .error()
-                .code,
-            "session_required");
+  EXPECT_EQ(
+      service_->grant_delegation(machine, "karim", "29001012345679", {Scope::profile_read}, barid::now_ms() + 60'000)
+          .error()
+          .code,
+      "session_required");
   auto mailbox = store_->write<PartyAccess>([&](store::Transaction& tx) {
     return service_->authorize_party_access(tx, machine, machine.party_id, Scope::mailbox_read, "probe", "probe");
   });
@@ -445,20 +461,20 @@ TEST_P(IdentityTest, WrongGranteeIdentifierLooksLikeAnUnknownLogin) {
   user(amina_party, "amina");
   user(karim_party, "karim");
   const Principal amina = log_in("amina");
-  auto wrong_id = service_->grant_delegation(amina, "karim", "11111111111", {Scope::mailbox_read},
-                                             barid::now_ms() + 60'000);
-  auto unknown = service_->grant_delegation(amina, "nobody", "29001012345679", {Scope::mailbox_read},
-                                            barid::now_ms() + 60'000);
+  auto wrong_id =
+      service_->grant_delegation(amina, "karim", "11111111111", {Scope::mailbox_read}, barid::now_ms() + 60'000);
+  auto unknown =
+      service_->grant_delegation(amina, "nobody", "29001012345679", {Scope::mailbox_read}, barid::now_ms() + 60'000);
   EXPECT_EQ(wrong_id.error().code, "grantee_not_found");
   EXPECT_EQ(wrong_id.error().code, unknown.error().code);
   EXPECT_EQ(wrong_id.error().message, unknown.error().message);
 }
 
 TEST_P(IdentityTest, CredentialMadeByAnAdminForAnotherPartyIsInItsAccessLog) {
-  auto business = service_->create_party({PartyKind::business, "DZ-16-1", "سوق", "Souk", std::nullopt, std::nullopt,
-                                          "fr"});
-  auto post = service_->create_party({PartyKind::postal_operator, "EGPOST", "البريد", "Post", std::nullopt,
-                                      std::nullopt, "ar"});
+  auto business =
+      service_->create_party({PartyKind::business, "DZ-16-1", "سوق", "Souk", std::nullopt, std::nullopt, "fr"});
+  auto post = service_->create_party(
+      {PartyKind::postal_operator, "EGPOST", "البريد", "Post", std::nullopt, std::nullopt, "ar"});
   user(*post, "admin", {Role::operator_admin});
   const Principal admin = log_in("admin");
   ASSERT_TRUE(service_->create_user({"souk", business->id, {Role::business}, kPassword}, &admin).ok());
@@ -475,4 +491,3 @@ INSTANTIATE_TEST_SUITE_P(Backends, IdentityTest, ::testing::ValuesIn(store::test
 
 }  // namespace
 }  // namespace barid::identity
-

@@ -46,8 +46,12 @@ constexpr std::pair<Scope, std::string_view> kScopes[] = {
 
 }  // namespace
 
-std::string_view to_string(PartyKind kind) { return to_table(kPartyKinds, kind); }
-std::optional<PartyKind> party_kind_from_string(std::string_view text) { return from_table(kPartyKinds, text); }
+std::string_view to_string(PartyKind kind) {
+  return to_table(kPartyKinds, kind);
+}
+std::optional<PartyKind> party_kind_from_string(std::string_view text) {
+  return from_table(kPartyKinds, text);
+}
 
 std::string_view identifier_name(PartyKind kind) {
   switch (kind) {
@@ -59,12 +63,22 @@ std::string_view identifier_name(PartyKind kind) {
   return "identifier";
 }
 
-std::string_view to_string(Role role) { return to_table(kRoles, role); }
-std::optional<Role> role_from_string(std::string_view text) { return from_table(kRoles, text); }
+std::string_view to_string(Role role) {
+  return to_table(kRoles, role);
+}
+std::optional<Role> role_from_string(std::string_view text) {
+  return from_table(kRoles, text);
+}
 
-std::string_view to_string(Scope scope) { return to_table(kScopes, scope); }
-std::optional<Scope> scope_from_string(std::string_view text) { return from_table(kScopes, text); }
+std::string_view to_string(Scope scope) {
+  return to_table(kScopes, scope);
+}
+std::optional<Scope> scope_from_string(std::string_view text) {
+  return from_table(kScopes, text);
+}
 
-bool Principal::has_role(Role role) const { return std::find(roles.begin(), roles.end(), role) != roles.end(); }
+bool Principal::has_role(Role role) const {
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
 
 }  // namespace barid::identity

@@ -24,7 +24,9 @@ std::vector<Role> split_roles(const std::string& text);
 std::string join_scopes(const std::vector<Scope>& scopes);
 std::vector<Scope> split_scopes(const std::string& text);
 
-inline store::Blob to_blob(const std::array<std::uint8_t, 32>& digest) { return {digest.begin(), digest.end()}; }
+inline store::Blob to_blob(const std::array<std::uint8_t, 32>& digest) {
+  return {digest.begin(), digest.end()};
+}
 
 // Columns: id, kind, identifier, name_ar, name_latin, email, phone, language, created_at_ms
 inline constexpr const char* kPartyColumns =

@@ -72,8 +72,7 @@ class ConnectionPool {
     ++acquisitions_;
     if (idle_.empty() && total_ >= capacity_) {
       ++waits_;
-      const bool freed =
-          ready_.wait_for(lock, wait_limit_, [&] { return !idle_.empty() || total_ < capacity_; });
+      const bool freed = ready_.wait_for(lock, wait_limit_, [&] { return !idle_.empty() || total_ < capacity_; });
       if (!freed) {
         throw StoreError(StoreError::Kind::unavailable,
                          "no free database connection within " + std::to_string(wait_limit_.count()) + " ms");

@@ -22,8 +22,7 @@ constexpr std::string_view create_migrations_table_sql =
 
 ScriptTransaction& script_transaction(Transaction& tx) {
   auto* script = dynamic_cast<ScriptTransaction*>(&tx);
-  if (script == nullptr)
-    throw std::logic_error("store backend handed out a transaction that cannot run scripts");
+  if (script == nullptr) throw std::logic_error("store backend handed out a transaction that cannot run scripts");
   return *script;
 }
 
@@ -33,8 +32,7 @@ void lock_migrations(Transaction& tx) {
 
 bool migrations_table_exists(Transaction& tx) {
   if (tx.dialect() == Dialect::sqlite) {
-    return tx.query_one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
-        .has_value();
+    return tx.query_one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").has_value();
   }
   return tx.query_one("SELECT to_regclass('schema_migrations') IS NOT NULL")->int64(0) == 1;
 }
@@ -49,13 +47,11 @@ std::vector<int> recorded_versions(Transaction& tx) {
 
 std::vector<Migration> sorted_by_version(std::span<const Migration> migrations) {
   std::vector<Migration> sorted(migrations.begin(), migrations.end());
-  std::sort(sorted.begin(), sorted.end(),
-            [](const Migration& a, const Migration& b) { return a.version < b.version; });
+  std::sort(sorted.begin(), sorted.end(), [](const Migration& a, const Migration& b) { return a.version < b.version; });
   for (std::size_t i = 0; i < sorted.size(); ++i) {
     if (sorted[i].version <= 0) throw std::invalid_argument("migration versions must be positive");
     if (i > 0 && sorted[i].version == sorted[i - 1].version) {
-      throw std::invalid_argument("migration version " + std::to_string(sorted[i].version) +
-                                  " is listed twice");
+      throw std::invalid_argument("migration version " + std::to_string(sorted[i].version) + " is listed twice");
     }
   }
   return sorted;
@@ -85,11 +81,10 @@ void apply_one(Transaction& tx, const Migration& migration) {
 }
 
 Error migration_failed(const Migration& migration, const StoreError& failure) {
-  const ErrorKind kind =
-      failure.kind() == StoreError::Kind::unavailable ? ErrorKind::unavailable : ErrorKind::internal;
-  return make_error(kind, "migration_failed",
-                    "migration " + std::to_string(migration.version) + " (" + migration.name +
-                        ") failed: " + failure.what());
+  const ErrorKind kind = failure.kind() == StoreError::Kind::unavailable ? ErrorKind::unavailable : ErrorKind::internal;
+  return make_error(
+      kind, "migration_failed",
+      "migration " + std::to_string(migration.version) + " (" + migration.name + ") failed: " + failure.what());
 }
 
 }  // namespace

@@ -213,8 +213,7 @@ class PgConnection {
     }
     PQreset(connection_);
     if (broken()) {
-      throw StoreError(StoreError::Kind::unavailable,
-                       "PostgreSQL reconnect: " + trimmed(PQerrorMessage(connection_)));
+      throw StoreError(StoreError::Kind::unavailable, "PostgreSQL reconnect: " + trimmed(PQerrorMessage(connection_)));
     }
     start_session();
   }
@@ -228,8 +227,8 @@ class PgConnection {
   PgResult exec_prepared(std::string_view sql, std::span<const Value> params) {
     const EncodedParams encoded(params);
     const std::string& name = prepared(sql, encoded);
-    PgResult result(PQexecPrepared(connection_, name.c_str(), encoded.count(), encoded.values(),
-                                   encoded.lengths(), encoded.formats(), /*resultFormat=*/0),
+    PgResult result(PQexecPrepared(connection_, name.c_str(), encoded.count(), encoded.values(), encoded.lengths(),
+                                   encoded.formats(), /*resultFormat=*/0),
                     PQclear);
     if (!succeeded(result.get())) throw_pg_error(connection_, result.get(), "statement");
     return result;
@@ -261,8 +260,7 @@ class PgConnection {
     for (char kind : params.signature()) types.push_back(kind == 'b' ? bytea_oid : 0);
     std::string name = "barid_" + std::to_string(++statements_prepared_);
     const std::string text = number_placeholders(sql);
-    PgResult result(PQprepare(connection_, name.c_str(), text.c_str(), params.count(), types.data()),
-                    PQclear);
+    PgResult result(PQprepare(connection_, name.c_str(), text.c_str(), params.count(), types.data()), PQclear);
     if (!succeeded(result.get())) throw_pg_error(connection_, result.get(), "prepare");
     return statements_.emplace(std::move(key), std::move(name)).first->second;
   }
@@ -392,9 +390,8 @@ class PostgresStore final : public Store {
       }
       if (outcome != Outcome::conflicted) return;
       if (retry >= options_.max_transaction_retries) {
-        throw StoreError(
-            StoreError::Kind::serialization_failure,
-            "PostgreSQL: transaction still conflicting after " + std::to_string(retry) + " retries");
+        throw StoreError(StoreError::Kind::serialization_failure,
+                         "PostgreSQL: transaction still conflicting after " + std::to_string(retry) + " retries");
       }
       ++counters_.retries;
       pause_before_retry();
@@ -517,8 +514,8 @@ std::string describe_postgres_url(const std::string& url) {
     if (keyword == "dbname") dbname = option->val;
   }
   PQconninfoFree(options);
-  return "postgresql://" + (host.empty() ? std::string("localhost") : host) +
-         (port.empty() ? "" : ":" + port) + "/" + dbname;
+  return "postgresql://" + (host.empty() ? std::string("localhost") : host) + (port.empty() ? "" : ":" + port) + "/" +
+         dbname;
 }
 
 std::unique_ptr<Store> open_postgres_store(const std::string& url, const StoreOptions& options) {

@@ -102,8 +102,8 @@ class SqliteConnection {
     if (statements_.size() >= max_cached_statements) finalize_statements();
     sqlite3_stmt* statement = nullptr;
     const char* tail = nullptr;
-    const int code = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size() + 1),
-                                        SQLITE_PREPARE_PERSISTENT, &statement, &tail);
+    const int code = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size() + 1), SQLITE_PREPARE_PERSISTENT,
+                                        &statement, &tail);
     if (code != SQLITE_OK) fail(code, "prepare");
     if (statement == nullptr || !only_whitespace_after(tail)) {
       sqlite3_finalize(statement);
@@ -218,8 +218,8 @@ class SqliteTransaction final : public ScriptTransaction {
     sqlite3_stmt* statement = connection_.prepare(strip_for_update(sql));
     const int expected = sqlite3_bind_parameter_count(statement);
     if (expected != static_cast<int>(params.size())) {
-      throw StoreError(StoreError::Kind::other, "statement expects " + std::to_string(expected) +
-                                                    " parameters, got " + std::to_string(params.size()));
+      throw StoreError(StoreError::Kind::other, "statement expects " + std::to_string(expected) + " parameters, got " +
+                                                    std::to_string(params.size()));
     }
     for (std::size_t i = 0; i < params.size(); ++i) bind(statement, static_cast<int>(i + 1), params[i]);
     return statement;
@@ -237,8 +237,8 @@ class SqliteTransaction final : public ScriptTransaction {
     } else if (const auto* bytes = std::get_if<Blob>(&value)) {
       // A null data pointer would bind SQL NULL; an empty blob must stay an empty blob.
       static const std::uint8_t empty = 0;
-      code = sqlite3_bind_blob64(statement, index, bytes->empty() ? &empty : bytes->data(), bytes->size(),
-                                 SQLITE_STATIC);
+      code =
+          sqlite3_bind_blob64(statement, index, bytes->empty() ? &empty : bytes->data(), bytes->size(), SQLITE_STATIC);
     } else {
       code = sqlite3_bind_null(statement, index);
     }
@@ -389,8 +389,8 @@ class SqliteStore final : public Store {
     if (!lock.try_lock()) {
       ++writer_waits_;
       if (!lock.try_lock_for(std::chrono::milliseconds(options_.busy_timeout_ms))) {
-        throw StoreError(StoreError::Kind::unavailable, "SQLite writer busy for more than " +
-                                                            std::to_string(options_.busy_timeout_ms) + " ms");
+        throw StoreError(StoreError::Kind::unavailable,
+                         "SQLite writer busy for more than " + std::to_string(options_.busy_timeout_ms) + " ms");
       }
     }
     ++writer_acquisitions_;

@@ -15,8 +15,7 @@ namespace {
 
 using testing::TestDatabase;
 
-const Migration counters_table{1, "counters",
-                               "CREATE TABLE counters (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)"};
+const Migration counters_table{1, "counters", "CREATE TABLE counters (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)"};
 
 class StoreTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -47,10 +46,9 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   }
 
   void create_items_table() {
-    const Migration migrations[] = {
-        {1, "items",
-         "CREATE TABLE items (id ${id}, name TEXT NOT NULL UNIQUE, score DOUBLE PRECISION,"
-         " data ${blob}, note TEXT)"}};
+    const Migration migrations[] = {{1, "items",
+                                     "CREATE TABLE items (id ${id}, name TEXT NOT NULL UNIQUE, score DOUBLE PRECISION,"
+                                     " data ${blob}, note TEXT)"}};
     ASSERT_TRUE(store_->migrate(migrations).ok());
   }
 
@@ -130,8 +128,8 @@ TEST_P(StoreTest, AggregatesReadAsExactIntegers) {
     return true;
   });
   // PostgreSQL answers SUM(BIGINT) as NUMERIC; it must not be rounded through a double.
-  const auto sum = store_->read<std::int64_t>(
-      [](Transaction& tx) { return tx.query_one("SELECT SUM(n) FROM counters")->int64(0); });
+  const auto sum =
+      store_->read<std::int64_t>([](Transaction& tx) { return tx.query_one("SELECT SUM(n) FROM counters")->int64(0); });
   EXPECT_EQ(sum, 4'000'000'000'000'000'003);
 }
 
@@ -189,9 +187,8 @@ TEST_P(StoreTest, WriteHelperCommitsOnlyOkResults) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, "not_now");
   EXPECT_EQ(counter(*store_), 0);
-  const Result<int> accepted = store_->write<int>([](Transaction& tx) -> Result<int> {
-    return static_cast<int>(tx.execute("UPDATE counters SET n = 7"));
-  });
+  const Result<int> accepted = store_->write<int>(
+      [](Transaction& tx) -> Result<int> { return static_cast<int>(tx.execute("UPDATE counters SET n = 7")); });
   ASSERT_TRUE(accepted.ok());
   EXPECT_EQ(*accepted, 1);
   EXPECT_EQ(counter(*store_), 7);
@@ -201,8 +198,7 @@ TEST_P(StoreTest, UniqueViolationIsReported) {
   create_items_table();
   store_->run_write([](Transaction& tx) { return tx.execute("INSERT INTO items (name) VALUES ('a')") == 1; });
   try {
-    store_->run_write(
-        [](Transaction& tx) { return tx.execute("INSERT INTO items (name) VALUES ('a')") == 1; });
+    store_->run_write([](Transaction& tx) { return tx.execute("INSERT INTO items (name) VALUES ('a')") == 1; });
     FAIL() << "a duplicate must be refused";
   } catch (const StoreError& error) {
     EXPECT_EQ(error.kind(), StoreError::Kind::unique_violation) << error.what();
@@ -282,20 +278,20 @@ TEST_P(StoreTest, MigrationsSubstituteIdAndBlobTokens) {
     tx.execute("INSERT INTO things (data) VALUES (?)", {Blob{2}});
     return true;
   });
-  const auto ids = store_->read<std::vector<Row>>(
-      [](Transaction& tx) { return tx.query("SELECT id FROM things ORDER BY id"); });
+  const auto ids =
+      store_->read<std::vector<Row>>([](Transaction& tx) { return tx.query("SELECT id FROM things ORDER BY id"); });
   ASSERT_EQ(ids.size(), 2u);
   EXPECT_EQ(ids[0].int64(0), 1);
   EXPECT_EQ(ids[1].int64(0), 2);
 }
 
 TEST_P(StoreTest, PostgresqlSpecificMigrationTextReplacesPortableOne) {
-  const Migration migrations[] = {
-      {1, "dialect", "CREATE TABLE which (name TEXT); INSERT INTO which VALUES ('portable')",
-       "CREATE TABLE which (name TEXT); INSERT INTO which VALUES ('postgresql')"}};
+  const Migration migrations[] = {{1, "dialect",
+                                   "CREATE TABLE which (name TEXT); INSERT INTO which VALUES ('portable')",
+                                   "CREATE TABLE which (name TEXT); INSERT INTO which VALUES ('postgresql')"}};
   ASSERT_TRUE(store_->migrate(migrations).ok());
-  const auto name = store_->read<std::string>(
-      [](Transaction& tx) { return tx.query_one("SELECT name FROM which")->text(0); });
+  const auto name =
+      store_->read<std::string>([](Transaction& tx) { return tx.query_one("SELECT name FROM which")->text(0); });
   EXPECT_EQ(name, is_sqlite() ? "portable" : "postgresql");
 }
 
@@ -380,8 +376,7 @@ TEST_P(StoreTest, QuestionMarkInsideStringLiteralIsNotAPlaceholder) {
     return true;
   });
   const auto note = store_->read<std::string>([](Transaction& tx) {
-    return tx.query_one("SELECT note FROM items WHERE name = ? AND note <> 'is it?'", {std::string("q")})
-        ->text(0);
+    return tx.query_one("SELECT note FROM items WHERE name = ? AND note <> 'is it?'", {std::string("q")})->text(0);
   });
   EXPECT_EQ(note, "why? because");
 }
@@ -391,16 +386,14 @@ TEST_P(StoreTest, ReadTransactionSeesOneSnapshot) {
   store_->run_read([&](Transaction& tx) {
     EXPECT_EQ(tx.query_one("SELECT n FROM counters")->int64(0), 0);
     store_->run_write([](Transaction& write) { return write.execute("UPDATE counters SET n = 1") == 1; });
-    EXPECT_EQ(tx.query_one("SELECT n FROM counters")->int64(0), 0)
-        << "a read sees the snapshot it started with";
+    EXPECT_EQ(tx.query_one("SELECT n FROM counters")->int64(0), 0) << "a read sees the snapshot it started with";
   });
   EXPECT_EQ(counter(*store_), 1);
 }
 
 TEST_P(StoreTest, ReadTransactionRefusesWrites) {
   create_counter(*store_);
-  EXPECT_THROW(store_->run_read([](Transaction& tx) { tx.execute("UPDATE counters SET n = 9"); }),
-               StoreError);
+  EXPECT_THROW(store_->run_read([](Transaction& tx) { tx.execute("UPDATE counters SET n = 9"); }), StoreError);
   EXPECT_EQ(counter(*store_), 0);
 }
 
@@ -437,8 +430,7 @@ TEST_P(StoreTest, StatsCountTransactions) {
   const StoreStats before = store_->stats();
   store_->run_write([](Transaction&) { return true; });
   store_->run_write([](Transaction&) { return false; });
-  EXPECT_THROW(store_->run_write([](Transaction&) -> bool { throw std::runtime_error("x"); }),
-               std::runtime_error);
+  EXPECT_THROW(store_->run_write([](Transaction&) -> bool { throw std::runtime_error("x"); }), std::runtime_error);
   store_->run_read([](Transaction&) {});
   const StoreStats after = store_->stats();
   EXPECT_EQ(after.transactions_committed - before.transactions_committed, 1u);
@@ -661,9 +653,8 @@ TEST_F(StorePostgresqlOnlyTest, RetriesRealSerializableWriteSkew) {
   std::thread b(go_off_duty, "b");
   a.join();
   b.join();
-  const auto still_on_duty = store->read<std::int64_t>([](Transaction& tx) {
-    return tx.query_one("SELECT COUNT(*) FROM on_call WHERE on_duty = 1")->int64(0);
-  });
+  const auto still_on_duty = store->read<std::int64_t>(
+      [](Transaction& tx) { return tx.query_one("SELECT COUNT(*) FROM on_call WHERE on_duty = 1")->int64(0); });
   EXPECT_EQ(still_on_duty, 1);
   EXPECT_GE(store->stats().transaction_retries, 1u);
 }

@@ -45,8 +45,8 @@ std::string TestNode::add_user(identity::PartyKind kind, const std::string& iden
   if (auto existing = identity.find_party(kind, identifier)) {
     party_id = existing->id;
   } else {
-    auto party = identity.create_party({kind, identifier, "طرف " + identifier, "Party " + identifier, std::nullopt,
-                                        std::nullopt, "ar"});
+    auto party = identity.create_party(
+        {kind, identifier, "طرف " + identifier, "Party " + identifier, std::nullopt, std::nullopt, "ar"});
     if (!party) throw std::runtime_error("add_user: " + party.error().code);
     party_id = party->id;
   }

@@ -6,7 +6,7 @@ namespace barid::detail {
 [[noreturn]] void check_failed(const char* expression, const char* file, int line, const char* message);
 }
 
-#define BARID_CHECK(cond, message)                                              \
-  do {                                                                          \
+#define BARID_CHECK(cond, message)                                                  \
+  do {                                                                              \
     if (!(cond)) ::barid::detail::check_failed(#cond, __FILE__, __LINE__, message); \
   } while (false)

@@ -28,10 +28,14 @@ struct Field {
 };
 void fields(Level level, std::string_view name, std::initializer_list<Field> fields);
 
-inline void info(std::string_view name, const Json& fields = Json::object()) { event(Level::info, name, fields); }
+inline void info(std::string_view name, const Json& fields = Json::object()) {
+  event(Level::info, name, fields);
+}
 inline void warning(std::string_view name, const Json& fields = Json::object()) {
   event(Level::warning, name, fields);
 }
-inline void error(std::string_view name, const Json& fields = Json::object()) { event(Level::error, name, fields); }
+inline void error(std::string_view name, const Json& fields = Json::object()) {
+  event(Level::error, name, fields);
+}
 
 }  // namespace barid::log

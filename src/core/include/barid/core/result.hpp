@@ -13,19 +13,19 @@ namespace barid {
 
 // What kind of failure this is; the HTTP face maps each kind to one status code.
 enum class ErrorKind {
-  invalid_input,      // 400
-  unauthenticated,    // 401
-  forbidden,          // 403
-  not_found,          // 404
-  method_not_allowed, // 405
-  conflict,           // 409
-  gone,               // 410
-  payload_too_large,  // 413
-  unsupported_media,  // 415
-  unprocessable,      // 422
-  rate_limited,       // 429
-  unavailable,        // 503
-  internal,           // 500: a defect, never an answer to bad input
+  invalid_input,       // 400
+  unauthenticated,     // 401
+  forbidden,           // 403
+  not_found,           // 404
+  method_not_allowed,  // 405
+  conflict,            // 409
+  gone,                // 410
+  payload_too_large,   // 413
+  unsupported_media,   // 415
+  unprocessable,       // 422
+  rate_limited,        // 429
+  unavailable,         // 503
+  internal,            // 500: a defect, never an answer to bad input
 };
 
 struct Error {
@@ -54,7 +54,7 @@ inline Error conflict(std::string code, std::string message) {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return state_.index() == 0; }
@@ -95,8 +95,8 @@ using Status = Result<void>;
 }  // namespace barid
 
 // Returns the error of `expr` from the enclosing function when it failed.
-#define BARID_TRY(expr)                                       \
-  do {                                                        \
-    auto barid_try_result_ = (expr);                          \
+#define BARID_TRY(expr)                                                       \
+  do {                                                                        \
+    auto barid_try_result_ = (expr);                                          \
     if (!barid_try_result_.ok()) return std::move(barid_try_result_).error(); \
   } while (false)

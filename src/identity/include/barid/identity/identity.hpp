@@ -112,8 +112,8 @@ class IdentityService {
   // The grantee is named by login and by their party's identifier (national id, registry number
   // or code); only a person logged in (not an API key) grants or revokes.
   Result<Delegation> grant_delegation(const Principal& grantor, const std::string& grantee_login,
-                                      const std::string& grantee_identifier,
-                                      const std::vector<Scope>& scopes, std::int64_t expires_at_ms);
+                                      const std::string& grantee_identifier, const std::vector<Scope>& scopes,
+                                      std::int64_t expires_at_ms);
   std::vector<Delegation> delegations_given(const Principal& principal);
   std::vector<Delegation> delegations_received(const Principal& principal);
   Status revoke_delegation(const Principal& principal, const std::string& delegation_id);

@@ -18,8 +18,8 @@ std::optional<PartyKind> party_kind_from_string(std::string_view text);
 std::string_view identifier_name(PartyKind kind);
 
 enum class Role { citizen, business, authority_sender, postal_clerk, carrier, customs_officer, operator_admin };
-inline constexpr Role kAllRoles[] = {Role::citizen,      Role::business, Role::authority_sender, Role::postal_clerk,
-                                     Role::carrier,      Role::customs_officer, Role::operator_admin};
+inline constexpr Role kAllRoles[] = {Role::citizen, Role::business,        Role::authority_sender, Role::postal_clerk,
+                                     Role::carrier, Role::customs_officer, Role::operator_admin};
 std::string_view to_string(Role role);
 std::optional<Role> role_from_string(std::string_view text);
 

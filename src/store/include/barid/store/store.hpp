@@ -77,16 +77,16 @@ class Transaction {
 };
 
 struct StoreOptions {
-  int reader_connections = 4;     // SQLite readers beside its one writer; PostgreSQL pool size
-  int busy_timeout_ms = 5000;     // SQLite busy timeout; PostgreSQL pool wait limit
+  int reader_connections = 4;       // SQLite readers beside its one writer; PostgreSQL pool size
+  int busy_timeout_ms = 5000;       // SQLite busy timeout; PostgreSQL pool wait limit
   int max_transaction_retries = 8;  // PostgreSQL serialization failures and deadlocks
 };
 
 struct StoreStats {
   int connections_total = 0;
   int connections_in_use = 0;
-  std::uint64_t acquisitions = 0;      // connections handed out since start
-  std::uint64_t acquisition_waits = 0; // times a caller had to wait for a free connection
+  std::uint64_t acquisitions = 0;              // connections handed out since start
+  std::uint64_t acquisition_waits = 0;         // times a caller had to wait for a free connection
   std::uint64_t transactions_committed = 0;    // read-write transactions (run_write) only
   std::uint64_t transactions_rolled_back = 0;  // read-write ones, including each retried attempt
   std::uint64_t transaction_retries = 0;
