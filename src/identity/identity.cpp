@@ -135,7 +135,8 @@ std::int64_t IdentityService::clock_ms() const {
   return options_.clock ? options_.clock() : barid::now_ms();
 }
 
-IdentityService::IdentityService(store::Store& store, IdentityOptions options) : store_(store), options_(options) {
+IdentityService::IdentityService(store::Store& store, IdentityOptions options)
+    : store_(store), options_(std::move(options)) {
   crypto::initialize();
   dummy_password_hash_ = crypto::hash_password(crypto::hex_encode(crypto::random_bytes(16)), options_.password_cost);
 }
