@@ -40,9 +40,18 @@ free_port() {
   die "no free TCP port found"
 }
 
+# Where the cluster's files are: DIR itself, or (when started as root) a private folder under /tmp
+# named in DIR/cluster_root, because `nobody` may not be able to enter the checkout's folders.
+cluster_root() {
+  local dir=$1
+  if [[ -f "$dir/cluster_root" ]]; then cat "$dir/cluster_root"; else echo "$dir"; fi
+}
+
 stop_cluster() {
   local dir=$1
-  local data="$dir/data"
+  local root
+  root=$(cluster_root "$dir")
+  local data="$root/data"
   if [[ -f "$data/postmaster.pid" ]]; then
     as_owner "$pg_bin/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null 2>&1 || {
       # pg_ctl could not stop it (e.g. the owner changed); end exactly the postmaster we started.
@@ -54,6 +63,7 @@ stop_cluster() {
       fi
     }
   fi
+  [[ "$root" != "$dir" ]] && rm -rf "$root"
   rm -rf "$dir"
 }
 
@@ -86,11 +96,16 @@ start_cluster() {
   stop_cluster "$dir"
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
-  local data="$dir/data"
+  local root="$dir"
+  if [[ $(id -u) -eq 0 ]]; then
+    root=$(mktemp -d /tmp/barid-test-postgres.XXXXXX)
+    chown nobody:nogroup "$root"
+    echo "$root" >"$dir/cluster_root"
+  fi
+  local data="$root/data"
   # Unix socket paths are limited to 107 bytes; without one the server still serves TCP.
-  local socket_dir="$dir"
+  local socket_dir="$root"
   [[ ${#socket_dir} -le 80 ]] || socket_dir=""
-  if [[ $(id -u) -eq 0 ]]; then chown nobody:nogroup "$dir"; fi
   as_owner "$pg_bin/initdb" -D "$data" -U "$superuser" --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
     >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
   local port
@@ -98,17 +113,17 @@ start_cluster() {
     port=$(free_port)
     cp "$data/postgresql.conf" "$dir/postgresql.conf.orig" 2>/dev/null || true
     write_config "$data" "$port" "$socket_dir"
-    if as_owner "$pg_bin/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null; then
+    if as_owner "$pg_bin/pg_ctl" -D "$data" -l "$root/server.log" -w -t 60 start >/dev/null; then
       echo "postgresql://$superuser@127.0.0.1:$port/postgres" >"$dir/url"
       echo "test-postgres: cluster on 127.0.0.1:$port ($dir)"
       return 0
     fi
     # Most likely someone took the port between the probe and the bind; try another.
     echo "test-postgres: start attempt $attempt on port $port failed" >&2
-    tail -5 "$dir/server.log" >&2 || true
+    tail -5 "$root/server.log" >&2 || true
     cp "$dir/postgresql.conf.orig" "$data/postgresql.conf"
   done
-  die "could not start PostgreSQL (see $dir/server.log)"
+  die "could not start PostgreSQL (see $root/server.log)"
 }
 
 [[ $# -eq 2 ]] || usage
