@@ -66,10 +66,8 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
   return std::nullopt;
 }
 
-Response error_response(int status, std::string_view code, std::string_view message,
-                        std::string_view request_id) {
-  const nlohmann::json document = {
-      {"error", {{"code", code}, {"message", message}, {"request_id", request_id}}}};
+Response error_response(int status, std::string_view code, std::string_view message, std::string_view request_id) {
+  const nlohmann::json document = {{"error", {{"code", code}, {"message", message}, {"request_id", request_id}}}};
   Response response;
   response.status = status;
   response.content_type = "application/json";
@@ -102,8 +100,8 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
 bool is_acceptable_request_id(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
-    const bool allowed = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                         c == '.' || c == '_' || c == '-';
+    const bool allowed =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!allowed) return false;
   }
   return true;

@@ -46,9 +46,8 @@ std::optional<Rejection> rejection_for_parse_error(const boost::beast::error_cod
     return Rejection{413, "payload_too_large", "The request body is too large."};
   }
   if (error == beast_http::error::end_of_stream || error == beast_http::error::partial_message ||
-      error == asio_error::eof || error == asio_error::connection_reset ||
-      error == asio_error::operation_aborted || error == asio_error::broken_pipe ||
-      error == asio_error::bad_descriptor) {
+      error == asio_error::eof || error == asio_error::connection_reset || error == asio_error::operation_aborted ||
+      error == asio_error::broken_pipe || error == asio_error::bad_descriptor) {
     return std::nullopt;
   }
   if (error.category() == beast_http::make_error_code(beast_http::error::bad_method).category()) {
@@ -68,8 +67,7 @@ std::optional<Rejection> check_header(const RequestParser& parser, const ServerO
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
     if (value.size() != 7 || !boost::beast::iequals(value, "chunked")) {
-      return Rejection{501, "unsupported_transfer_encoding",
-                       "Only the chunked transfer coding is supported."};
+      return Rejection{501, "unsupported_transfer_encoding", "Only the chunked transfer coding is supported."};
     }
   }
   if (header.count(beast_http::field::transfer_encoding) > 1) {

@@ -14,13 +14,13 @@
 #include <barid/http/server.hpp>
 
 #include <openssl/ssl.h>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/read_size.hpp>
@@ -49,8 +49,8 @@ using Executor = asio::io_context::executor_type;
 using Socket = asio::basic_stream_socket<tcp, Executor>;
 using PlainStream = Socket;
 using TlsStream = beast::ssl_stream<Socket>;
-using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
-                                         asio::wait_traits<std::chrono::steady_clock>, Executor>;
+using Timer =
+    asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>, Executor>;
 using Clock = std::chrono::steady_clock;
 using Milliseconds = std::chrono::milliseconds;
 
@@ -89,8 +89,7 @@ bool is_token_char(char c) {
 }
 
 bool is_valid_header(const Header& header) {
-  if (header.name.empty() || !std::all_of(header.name.begin(), header.name.end(), is_token_char))
-    return false;
+  if (header.name.empty() || !std::all_of(header.name.begin(), header.name.end(), is_token_char)) return false;
   // A CR or LF in a value would let the handler's data split the response.
   return std::none_of(header.value.begin(), header.value.end(),
                       [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
@@ -350,10 +349,9 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
   void read_more() {
     const std::size_t size = phase_ == Phase::idle ? std::max(kFirstReadBytes, buffer_.capacity() - buffer_.size())
                                                    : beast::read_size(buffer_, kMaxReadBytes);
-    stream_.async_read_some(buffer_.prepare(size),
-                            [self = this->shared_from_this()](beast::error_code error, std::size_t bytes) {
-                              self->on_read(error, bytes);
-                            });
+    stream_.async_read_some(
+        buffer_.prepare(size),
+        [self = this->shared_from_this()](beast::error_code error, std::size_t bytes) { self->on_read(error, bytes); });
   }
 
   void on_read(beast::error_code error, std::size_t bytes) {
@@ -411,15 +409,13 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
   void on_read_error(beast::error_code error) {
     if (closed_) return;
     if (timed_out_) {
-      return send_rejection({408, "request_timeout", "The request did not arrive in time."},
-                            generate_request_id());
+      return send_rejection({408, "request_timeout", "The request did not arrive in time."}, generate_request_id());
     }
     auto rejection = detail::rejection_for_parse_error(error);
     if (!rejection) return close_now();
     // A body_limit error can come from the declared Content-Length, after the whole header.
     const bool header_complete = parser_ && error == beast_http::error::body_limit;
-    send_rejection(*rejection,
-                   header_complete ? detail::request_id_for(parser_->get()) : generate_request_id());
+    send_rejection(*rejection, header_complete ? detail::request_id_for(parser_->get()) : generate_request_id());
   }
 
   void on_request() {
@@ -447,14 +443,13 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
       handler_failed = true;
     }
     if (handler_failed) {
-      response =
-          error_response(500, "internal_error", "The server failed to handle the request.", request_id);
+      response = error_response(500, "internal_error", "The server failed to handle the request.", request_id);
       server_.report({request_id, remote_address_, 500, "internal_error"});
     }
     // Read after the handler: a stop() that arrived while it ran still closes this connection.
     keep_alive = keep_alive && !server_.stopping.load();
-    to_wire_response(std::move(response), request_id, server_.options.server_header, version, is_head,
-                     keep_alive, head_, body_);
+    to_wire_response(std::move(response), request_id, server_.options.server_header, version, is_head, keep_alive,
+                     head_, body_);
     write_response(keep_alive);
   }
 
@@ -463,8 +458,8 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
     phase_ = Phase::responding;
     parser_.reset();
     bool keep_alive = false;
-    to_wire_response(error_response(rejection.status, rejection.code, rejection.message, request_id),
-                     request_id, server_.options.server_header, 11, false, keep_alive, head_, body_);
+    to_wire_response(error_response(rejection.status, rejection.code, rejection.message, request_id), request_id,
+                     server_.options.server_header, 11, false, keep_alive, head_, body_);
     write_response(false);
   }
 
@@ -536,9 +531,8 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
     timer_expiry_ = expiry;
     const auto generation = ++timer_generation_;
     timer_.expires_at(expiry);
-    timer_.async_wait([self = this->shared_from_this(), generation](beast::error_code error) {
-      self->on_timer(error, generation);
-    });
+    timer_.async_wait(
+        [self = this->shared_from_this(), generation](beast::error_code error) { self->on_timer(error, generation); });
   }
   void on_timer(beast::error_code error, std::uint64_t generation) {
     if (generation != timer_generation_) return;  // superseded by a later arm_timer()
@@ -579,30 +573,27 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
 };
 
 [[noreturn]] void throw_listen_error(const ServerOptions& options, const std::string& reason) {
-  throw std::runtime_error("cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " +
-                           reason);
+  throw std::runtime_error("cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " + reason);
 }
 
 asio::ssl::context make_tls_context(const ServerOptions& options) {
   asio::ssl::context context(asio::ssl::context::tls_server);
   context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                      asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                      asio::ssl::context::single_dh_use);
   SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
   beast::error_code error;
   context.use_certificate_chain_file(options.tls_certificate_file, error);
   if (error) {
-    throw std::runtime_error("cannot load TLS certificate " + options.tls_certificate_file + ": " +
-                             error.message());
+    throw std::runtime_error("cannot load TLS certificate " + options.tls_certificate_file + ": " + error.message());
   }
   context.use_private_key_file(options.tls_private_key_file, asio::ssl::context::pem, error);
   if (error) {
-    throw std::runtime_error("cannot load TLS private key " + options.tls_private_key_file + ": " +
-                             error.message());
+    throw std::runtime_error("cannot load TLS private key " + options.tls_private_key_file + ": " + error.message());
   }
   if (SSL_CTX_check_private_key(context.native_handle()) != 1) {
-    throw std::runtime_error("TLS private key " + options.tls_private_key_file +
-                             " does not match certificate " + options.tls_certificate_file);
+    throw std::runtime_error("TLS private key " + options.tls_private_key_file + " does not match certificate " +
+                             options.tls_certificate_file);
   }
   return context;
 }

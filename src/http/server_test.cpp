@@ -95,9 +95,7 @@ class TlsTransport : public Transport {
     SSL_CTX_free(context_);
     ::close(fd_);
   }
-  void send(std::string_view bytes) override {
-    SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size()));
-  }
+  void send(std::string_view bytes) override { SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size())); }
   std::optional<std::string> receive() override {
     char chunk[8192];
     const int got = SSL_read(ssl_, chunk, sizeof chunk);
@@ -208,8 +206,7 @@ std::string get(const std::string& target, const std::string& extra_headers = ""
 
 class RunningServer {
  public:
-  RunningServer(ServerOptions options, Handler handler, ProtocolObserver observer = {},
-                bool handle_signals = false) {
+  RunningServer(ServerOptions options, Handler handler, ProtocolObserver observer = {}, bool handle_signals = false) {
     options.host = "127.0.0.1";
     options.port = 0;
     if (options.threads == 0) options.threads = 4;
@@ -357,8 +354,8 @@ TEST(ServerTest, RejectsBodyLargerThanLimitWith413) {
 
   // Exactly at the limit is fine.
   Client fits(server.port());
-  auto accepted = fits.request("POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 1024\r\n\r\n" +
-                               std::string(1024, 'y'));
+  auto accepted =
+      fits.request("POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 1024\r\n\r\n" + std::string(1024, 'y'));
   ASSERT_TRUE(accepted);
   EXPECT_EQ(accepted->status, 200);
 }
@@ -374,8 +371,8 @@ TEST(ServerTest, RejectsDeclaredContentLengthLargerThanLimitWithoutReadingIt) {
   Client client(server.port());
   // Only the header is sent: the answer must come without the server waiting for 10 MB.
   const auto started = std::chrono::steady_clock::now();
-  auto reply = client.request(
-      "PUT /big HTTP/1.1\r\nHost: test\r\nX-Request-Id: upload-1\r\nContent-Length: 10000000\r\n\r\n");
+  auto reply =
+      client.request("PUT /big HTTP/1.1\r\nHost: test\r\nX-Request-Id: upload-1\r\nContent-Length: 10000000\r\n\r\n");
   ASSERT_TRUE(reply);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
   expect_error_document(*reply, 413, "payload_too_large");
@@ -641,8 +638,7 @@ TEST(ServerTest, ListenFailsClearlyOnPortInUse) {
     FAIL() << "listen() succeeded on a port in use";
   } catch (const std::runtime_error& error) {
     const std::string message = error.what();
-    EXPECT_NE(message.find("cannot listen on 127.0.0.1:" + std::to_string(first.port()) + ": "),
-              std::string::npos)
+    EXPECT_NE(message.find("cannot listen on 127.0.0.1:" + std::to_string(first.port()) + ": "), std::string::npos)
         << message;
     EXPECT_NE(lower(message).find("in use"), std::string::npos) << message;
   }
@@ -657,11 +653,10 @@ TEST(ServerTest, DecodesPercentEncodedPathAndQueryParams) {
     return text("ok");
   });
   Client client(server.port());
-  ASSERT_EQ(client
-                .request(get("/letters/caf%C3%A9%20x%2Fy?q=a+b%26c&empty=&flag&n%61me=v%3D1",
-                             "X-Mixed-Case: yes\r\n"))
-                ->status,
-            200);
+  ASSERT_EQ(
+      client.request(get("/letters/caf%C3%A9%20x%2Fy?q=a+b%26c&empty=&flag&n%61me=v%3D1", "X-Mixed-Case: yes\r\n"))
+          ->status,
+      200);
   std::lock_guard lock(mutex);
   EXPECT_EQ(seen.method, Method::get);
   EXPECT_EQ(seen.method_text, "GET");
@@ -787,10 +782,8 @@ TEST(ServerTest, ProtocolObserverSeesServerGeneratedErrors) {
   }));
   std::lock_guard lock(mutex);
   ASSERT_EQ(events.size(), 4u);  // the successful request is not an event
-  const std::vector<std::pair<int, std::string>> expected = {{400, "bad_request"},
-                                                             {413, "payload_too_large"},
-                                                             {431, "header_too_large"},
-                                                             {503, "too_many_connections"}};
+  const std::vector<std::pair<int, std::string>> expected = {
+      {400, "bad_request"}, {413, "payload_too_large"}, {431, "header_too_large"}, {503, "too_many_connections"}};
   for (std::size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(events[i].status, expected[i].first);
     EXPECT_EQ(events[i].code, expected[i].second);

@@ -70,15 +70,15 @@ using ProtocolObserver = std::function<void(const ProtocolEvent&)>;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 8080;  // 0 picks a free port; see Server::port()
-  int threads = 0;            // worker threads; 0 = max(4, 2 × hardware threads)
-  std::size_t max_header_bytes = 16 * 1024;       // beyond: 431 header_too_large
-  std::size_t max_body_bytes = 1024 * 1024;       // beyond: 413 payload_too_large
-  int request_timeout_ms = 30'000;  // to receive one whole request; beyond: 408 request_timeout, closed
-  int idle_timeout_ms = 60'000;     // keep-alive connection with no request in flight; closed silently
-  int max_connections = 4096;       // beyond: 503 too_many_connections, closed
-  int shutdown_grace_ms = 10'000;   // in-flight requests get this long after stop() before being cut
-  std::string tls_certificate_file;  // PEM; both set = HTTPS only
+  std::uint16_t port = 8080;                 // 0 picks a free port; see Server::port()
+  int threads = 0;                           // worker threads; 0 = max(4, 2 × hardware threads)
+  std::size_t max_header_bytes = 16 * 1024;  // beyond: 431 header_too_large
+  std::size_t max_body_bytes = 1024 * 1024;  // beyond: 413 payload_too_large
+  int request_timeout_ms = 30'000;           // to receive one whole request; beyond: 408 request_timeout, closed
+  int idle_timeout_ms = 60'000;              // keep-alive connection with no request in flight; closed silently
+  int max_connections = 4096;                // beyond: 503 too_many_connections, closed
+  int shutdown_grace_ms = 10'000;            // in-flight requests get this long after stop() before being cut
+  std::string tls_certificate_file;          // PEM; both set = HTTPS only
   std::string tls_private_key_file;
   std::string server_header = "barid";
 };
