@@ -34,7 +34,7 @@ run: build
 	@mkdir -p "$(BARID_DATA_DIR)"
 	@build/bin/barid --data-dir "$(BARID_DATA_DIR)" init
 	@build/bin/barid --data-dir "$(BARID_DATA_DIR)" demo seed
-	@echo "Open http://$(BARID_LISTEN)/ (API under /api/v1, OpenAPI at /api/openapi.json). Stop with Ctrl-C."
+	@echo "API: http://$(BARID_LISTEN)/api/v1  (every route: http://$(BARID_LISTEN)/api/openapi.json). Stop with Ctrl-C."
 	@exec build/bin/baridd --data-dir "$(BARID_DATA_DIR)" --listen "$(BARID_LISTEN)"
 
 test: build-asan
