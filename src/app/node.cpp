@@ -1,5 +1,6 @@
 #include <barid/app/node.hpp>
 #include <barid/crypto/crypto.hpp>
+#include <barid/transparency/log.hpp>
 
 #include <toml++/toml.h>
 
@@ -60,6 +61,7 @@ void apply_environment(Config& config) {
 
 std::vector<store::Migration> all_migrations() {
   std::vector<store::Migration> migrations = identity::IdentityService::migrations();
+  for (auto& migration : transparency::TransparencyLog::migrations()) migrations.push_back(std::move(migration));
   std::sort(migrations.begin(), migrations.end(), [](const auto& a, const auto& b) { return a.version < b.version; });
   return migrations;
 }
