@@ -5,7 +5,13 @@
 
 #include <sodium.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 
 namespace barid::crypto {
@@ -112,6 +118,63 @@ bool verify_password(std::string_view stored_hash, std::string_view password) {
   initialize();
   const std::string terminated(stored_hash);  // libsodium needs a NUL-terminated string
   return crypto_pwhash_str_verify(terminated.c_str(), password.data(), password.size()) == 0;
+}
+
+SigningKey new_signing_key() {
+  initialize();
+  SigningKey key;
+  crypto_sign_keypair(key.public_key.data(), key.secret.data());
+  return key;
+}
+
+std::array<std::uint8_t, 64> sign(const SigningKey& key, std::span<const std::uint8_t> message) {
+  std::array<std::uint8_t, 64> signature{};
+  crypto_sign_detached(signature.data(), nullptr, message.data(), message.size(), key.secret.data());
+  return signature;
+}
+
+bool verify_signature(std::span<const std::uint8_t> public_key, std::span<const std::uint8_t> message,
+                      std::span<const std::uint8_t> signature) {
+  initialize();
+  if (public_key.size() != crypto_sign_PUBLICKEYBYTES || signature.size() != crypto_sign_BYTES) return false;
+  return crypto_sign_verify_detached(signature.data(), message.data(), message.size(), public_key.data()) == 0;
+}
+
+SigningKey load_or_create_signing_key(const std::string& path) {
+  initialize();
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    std::array<std::uint8_t, crypto_sign_SEEDBYTES> seed{};
+    randombytes_buf(seed.data(), seed.size());
+    // Created 0600 from the start (never readable by others, not even for an instant), exclusively
+    // (two processes starting at once cannot both write one), and synced before use.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      const std::string text = hex_encode(seed) + "\n";
+      const bool written =
+          ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+      ::close(fd);
+      sodium_memzero(seed.data(), seed.size());
+      if (!written) throw std::runtime_error("cannot write the signing key " + path);
+    } else if (errno != EEXIST) {
+      throw std::runtime_error("cannot create the signing key " + path + ": " + std::strerror(errno));
+    }
+    return load_or_create_signing_key(path);
+  }
+  if ((info.st_mode & 077) != 0) {
+    throw std::runtime_error("the signing key " + path + " is readable by others: chmod 600 it");
+  }
+  std::ifstream in(path);
+  std::string text;
+  std::getline(in, text);
+  Bytes seed;
+  if (!hex_decode(text, seed) || seed.size() != crypto_sign_SEEDBYTES) {
+    throw std::runtime_error("the signing key " + path + " is not a 32-byte hex seed");
+  }
+  SigningKey key;
+  crypto_sign_seed_keypair(key.public_key.data(), key.secret.data(), seed.data());
+  sodium_memzero(seed.data(), seed.size());
+  return key;
 }
 
 }  // namespace barid::crypto

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
 #include <set>
 
 namespace barid::crypto {
@@ -44,6 +48,45 @@ TEST(Password, VerifiesOnlyTheRightPassword) {
     EXPECT_FALSE(verify_password(stored, "correct horse batterz"));
     EXPECT_FALSE(verify_password("not a hash", "correct horse battery"));
   }
+}
+
+}  // namespace
+}  // namespace barid::crypto
+
+namespace barid::crypto {
+namespace {
+
+TEST(Signature, VerifiesOnlyTheSignedMessageUnderTheRightKey) {
+  const SigningKey key = new_signing_key();
+  const std::string message = "tree head 42";
+  const auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(message.data()), message.size());
+  auto signature = sign(key, bytes);
+  EXPECT_TRUE(verify_signature(key.public_key, bytes, signature));
+  EXPECT_FALSE(verify_signature(new_signing_key().public_key, bytes, signature));
+  const std::string other = "tree head 43";
+  EXPECT_FALSE(verify_signature(
+      key.public_key, std::span(reinterpret_cast<const std::uint8_t*>(other.data()), other.size()), signature));
+  signature[10] ^= 1;
+  EXPECT_FALSE(verify_signature(key.public_key, bytes, signature));
+}
+
+TEST(Signature, KeyFileIsMadeOnceWithMode0600AndReloadsTheSameKey) {
+  char dir[] = "/tmp/barid-key-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/operator.key";
+  const SigningKey made = load_or_create_signing_key(path);
+  struct stat info {};
+  ASSERT_EQ(::stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  const SigningKey loaded = load_or_create_signing_key(path);
+  EXPECT_EQ(made.public_key, loaded.public_key);
+  ::chmod(path.c_str(), 0644);
+  EXPECT_THROW(load_or_create_signing_key(path), std::runtime_error);
+  ::chmod(path.c_str(), 0600);
+  std::ofstream(path) << "not hex\n";
+  EXPECT_THROW(load_or_create_signing_key(path), std::runtime_error);
+  std::remove(path.c_str());
+  ::rmdir(dir);
 }
 
 }  // namespace

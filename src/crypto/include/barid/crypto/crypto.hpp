@@ -40,4 +40,18 @@ enum class PasswordCost { interactive, fast_for_tests };
 std::string hash_password(std::string_view password, PasswordCost cost);
 bool verify_password(std::string_view stored_hash, std::string_view password);
 
+// Ed25519 signatures (the operator's key signs tree heads and evidence).
+struct SigningKey {
+  std::array<std::uint8_t, 64> secret{};  // libsodium's secret key: seed followed by the public key
+  std::array<std::uint8_t, 32> public_key{};
+};
+SigningKey new_signing_key();
+std::array<std::uint8_t, 64> sign(const SigningKey& key, std::span<const std::uint8_t> message);
+bool verify_signature(std::span<const std::uint8_t> public_key, std::span<const std::uint8_t> message,
+                      std::span<const std::uint8_t> signature);
+// Loads the key kept in `path` (the 32-byte seed, hex), or makes one there with mode 0600 when the
+// file does not exist. Throws std::runtime_error when the file exists but is not a key, or is
+// readable by others.
+SigningKey load_or_create_signing_key(const std::string& path);
+
 }  // namespace barid::crypto
