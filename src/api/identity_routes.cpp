@@ -128,10 +128,9 @@ Json api_key_schema() {
 }
 
 Result<std::vector<Role>> read_roles(const FieldReader& reader) {
-  auto names = reader.required_string_array("roles", 7, 32);
-  if (!names) return std::move(names).error();
+  BARID_ASSIGN_OR_RETURN(auto names, reader.required_string_array("roles", 7, 32));
   std::vector<Role> roles;
-  for (const auto& name : *names) {
+  for (const auto& name : names) {
     auto role = identity::role_from_string(name);
     if (!role) return invalid_input("unknown_role", "unknown role '" + name + "'");
     roles.push_back(*role);
@@ -159,23 +158,16 @@ QueryParameter limit_parameter() {
 // Reads {"kind", identifier fields, names, contact} into a NewParty.
 Result<identity::NewParty> read_new_party(const Json& body) {
   FieldReader reader(body);
-  auto kind_text = reader.required_string("kind", 1, 32);
-  if (!kind_text) return std::move(kind_text).error();
-  auto kind = identity::party_kind_from_string(*kind_text);
+  BARID_ASSIGN_OR_RETURN(auto kind_text, reader.required_string("kind", 1, 32));
+  auto kind = identity::party_kind_from_string(kind_text);
   if (!kind) return invalid_input("invalid_party_kind", "kind must be citizen, business, authority or postal_operator");
-  auto identifier = reader.required_string(identity::identifier_name(*kind), 1, 64);
-  if (!identifier) return std::move(identifier).error();
-  auto name_ar = reader.required_string("name_ar", 1, 200);
-  if (!name_ar) return std::move(name_ar).error();
-  auto name_latin = reader.required_string("name_latin", 1, 200);
-  if (!name_latin) return std::move(name_latin).error();
-  auto email = reader.optional_string("email", 3, 254);
-  if (!email) return std::move(email).error();
-  auto phone = reader.optional_string("phone", 7, 40);
-  if (!phone) return std::move(phone).error();
-  auto language = reader.optional_string("language", 2, 2);
-  if (!language) return std::move(language).error();
-  return identity::NewParty{*kind, *identifier, *name_ar, *name_latin, *email, *phone, language->value_or("ar")};
+  BARID_ASSIGN_OR_RETURN(auto identifier, reader.required_string(identity::identifier_name(*kind), 1, 64));
+  BARID_ASSIGN_OR_RETURN(auto name_ar, reader.required_string("name_ar", 1, 200));
+  BARID_ASSIGN_OR_RETURN(auto name_latin, reader.required_string("name_latin", 1, 200));
+  BARID_ASSIGN_OR_RETURN(auto email, reader.optional_string("email", 3, 254));
+  BARID_ASSIGN_OR_RETURN(auto phone, reader.optional_string("phone", 7, 40));
+  BARID_ASSIGN_OR_RETURN(auto language, reader.optional_string("language", 2, 2));
+  return identity::NewParty{*kind, identifier, name_ar, name_latin, email, phone, language.value_or("ar")};
 }
 
 }  // namespace
@@ -200,20 +192,16 @@ void Api::add_identity_routes() {
                                          {"token", "token_type", "expires_at"}),
        .error_codes = {"invalid_credentials", "too_many_login_attempts"},
        .handler = [&identity](Context& context) -> Result<http::Response> {
-         auto body = context.json_body();
-         if (!body) return std::move(body).error();
-         FieldReader reader(*body);
-         auto login = reader.required_string("login", 1, 256);
-         if (!login) return std::move(login).error();
-         auto password = reader.required_string("password", 1, 1024);
-         if (!password) return std::move(password).error();
-         auto grant = identity.log_in(*login, *password, context.request().remote_address);
-         if (!grant) return std::move(grant).error();
-         return json_response({{"token", grant->token},
+         BARID_ASSIGN_OR_RETURN(auto body, context.json_body());
+         FieldReader reader(body);
+         BARID_ASSIGN_OR_RETURN(auto login, reader.required_string("login", 1, 256));
+         BARID_ASSIGN_OR_RETURN(auto password, reader.required_string("password", 1, 1024));
+         BARID_ASSIGN_OR_RETURN(auto grant, identity.log_in(login, password, context.request().remote_address));
+         return json_response({{"token", grant.token},
                                {"token_type", "Bearer"},
-                               {"session_id", grant->session_id},
-                               {"expires_at", format_utc_ms(grant->expires_at_ms)},
-                               {"idle_expires_at", format_utc_ms(grant->idle_expires_at_ms)}},
+                               {"session_id", grant.session_id},
+                               {"expires_at", format_utc_ms(grant.expires_at_ms)},
+                               {"idle_expires_at", format_utc_ms(grant.idle_expires_at_ms)}},
                               201);
        }});
 
@@ -266,14 +254,11 @@ void Api::add_identity_routes() {
        .success_status = 204,
        .error_codes = {"wrong_password", "password_too_short", "password_too_long"},
        .handler = [&identity](Context& context) -> Result<http::Response> {
-         auto body = context.json_body();
-         if (!body) return std::move(body).error();
-         FieldReader reader(*body);
-         auto current = reader.required_string("current_password", 1, 1024);
-         if (!current) return std::move(current).error();
-         auto replacement = reader.required_string("new_password", 1, 1024);
-         if (!replacement) return std::move(replacement).error();
-         BARID_TRY(identity.change_password(context.caller(), *current, *replacement));
+         BARID_ASSIGN_OR_RETURN(auto body, context.json_body());
+         FieldReader reader(body);
+         BARID_ASSIGN_OR_RETURN(auto current, reader.required_string("current_password", 1, 1024));
+         BARID_ASSIGN_OR_RETURN(auto replacement, reader.required_string("new_password", 1, 1024));
+         BARID_TRY(identity.change_password(context.caller(), current, replacement));
          return empty_response(204);
        }});
 
@@ -297,8 +282,7 @@ void Api::add_identity_routes() {
        .query = {limit_parameter(), {"cursor", "next_cursor of the previous page", schema::string(), false}},
        .error_codes = {"invalid_limit", "invalid_cursor"},
        .handler = [&identity](Context& context) -> Result<http::Response> {
-         auto limit = page_size(context);
-         if (!limit) return std::move(limit).error();
+         BARID_ASSIGN_OR_RETURN(auto limit, page_size(context));
          std::int64_t before = INT64_MAX;
          if (auto cursor = context.request().query_param("cursor")) {
            if (cursor->empty() || cursor->size() > 18 || cursor->find_first_not_of("0123456789") != std::string::npos) {
@@ -306,7 +290,7 @@ void Api::add_identity_routes() {
            }
            before = std::stoll(*cursor);
          }
-         const auto entries = identity.access_log(context.caller().party_id, *limit, before);
+         const auto entries = identity.access_log(context.caller().party_id, limit, before);
          Json out = Json::array();
          for (const auto& entry : entries) {
            out.push_back({{"id", entry.id},
@@ -318,7 +302,7 @@ void Api::add_identity_routes() {
                           {"resource", entry.resource},
                           {"delegation_id", optional_text(entry.delegation_id)}});
          }
-         Json next = entries.size() == *limit ? Json(std::to_string(entries.back().id)) : Json();
+         Json next = entries.size() == limit ? Json(std::to_string(entries.back().id)) : Json();
          return json_response({{"entries", out}, {"next_cursor", next}});
        }});
 
@@ -371,28 +355,23 @@ void Api::add_identity_routes() {
        .error_codes = {"grantee_not_found", "session_required", "unknown_scope", "scopes_required", "expiry_in_past",
                        "expiry_too_far", "invalid_expires_at", "cannot_delegate_to_own_party"},
        .handler = [&identity](Context& context) -> Result<http::Response> {
-         auto body = context.json_body();
-         if (!body) return std::move(body).error();
-         FieldReader reader(*body);
-         auto grantee = reader.required_string("grantee_login", 1, 64);
-         if (!grantee) return std::move(grantee).error();
-         auto grantee_identifier = reader.required_string("grantee_identifier", 1, 64);
-         if (!grantee_identifier) return std::move(grantee_identifier).error();
-         auto scope_names = reader.required_string_array("scopes", 16, 32);
-         if (!scope_names) return std::move(scope_names).error();
+         BARID_ASSIGN_OR_RETURN(auto body, context.json_body());
+         FieldReader reader(body);
+         BARID_ASSIGN_OR_RETURN(auto grantee, reader.required_string("grantee_login", 1, 64));
+         BARID_ASSIGN_OR_RETURN(auto grantee_identifier, reader.required_string("grantee_identifier", 1, 64));
+         BARID_ASSIGN_OR_RETURN(auto scope_names, reader.required_string_array("scopes", 16, 32));
          std::vector<identity::Scope> scopes;
-         for (const auto& name : *scope_names) {
+         for (const auto& name : scope_names) {
            auto scope = identity::scope_from_string(name);
            if (!scope) return invalid_input("unknown_scope", "unknown scope '" + name + "'");
            scopes.push_back(*scope);
          }
-         auto expires_text = reader.required_string("expires_at", 1, 40);
-         if (!expires_text) return std::move(expires_text).error();
-         auto expires = parse_rfc3339_ms(*expires_text);
+         BARID_ASSIGN_OR_RETURN(auto expires_text, reader.required_string("expires_at", 1, 40));
+         auto expires = parse_rfc3339_ms(expires_text);
          if (!expires) return invalid_input("invalid_expires_at", "expires_at must be an RFC 3339 date-time");
-         auto delegation = identity.grant_delegation(context.caller(), *grantee, *grantee_identifier, scopes, *expires);
-         if (!delegation) return std::move(delegation).error();
-         return json_response(delegation_json(*delegation), 201);
+         BARID_ASSIGN_OR_RETURN(auto delegation, identity.grant_delegation(context.caller(), grantee,
+                                                                           grantee_identifier, scopes, *expires));
+         return json_response(delegation_json(delegation), 201);
        }});
 
   add({.method = http::Method::delete_,
@@ -418,9 +397,8 @@ void Api::add_identity_routes() {
        .response_schema = party_schema(),
        .error_codes = {"party_not_found"},
        .handler = [&identity](Context& context) -> Result<http::Response> {
-         auto party = identity.read_party(context.caller(), context.path_param("id"));
-         if (!party) return std::move(party).error();
-         return json_response(party_json(*party));
+         BARID_ASSIGN_OR_RETURN(auto party, identity.read_party(context.caller(), context.path_param("id")));
+         return json_response(party_json(party));
        }});
 
   add({.method = http::Method::get,
@@ -441,9 +419,8 @@ void Api::add_identity_routes() {
          }
          auto kind = identity::party_kind_from_string(*kind_text);
          if (!kind) return invalid_input("invalid_party_kind", "unknown party kind");
-         auto party = identity.look_up_party(context.caller(), *kind, *identifier);
-         if (!party) return std::move(party).error();
-         return json_response(party_json(*party));
+         BARID_ASSIGN_OR_RETURN(auto party, identity.look_up_party(context.caller(), *kind, *identifier));
+         return json_response(party_json(party));
        }});
 
   add({.method = http::Method::post,
@@ -475,31 +452,25 @@ void Api::add_identity_routes() {
                        "invalid_language", "invalid_name", "role_not_allowed_for_party", "password_too_short",
                        "password_too_long", "invalid_login", "unknown_role", "kind_not_allowed_for_clerk"},
        .handler = [&identity](Context& context) -> Result<http::Response> {
-         auto body = context.json_body();
-         if (!body) return std::move(body).error();
-         auto new_party = read_new_party(*body);
-         if (!new_party) return std::move(new_party).error();
+         BARID_ASSIGN_OR_RETURN(auto body, context.json_body());
+         BARID_ASSIGN_OR_RETURN(auto new_party, read_new_party(body));
          const auto& caller = context.caller();
-         if (!caller.has_role(Role::operator_admin) && new_party->kind != PartyKind::citizen &&
-             new_party->kind != PartyKind::business) {
+         if (!caller.has_role(Role::operator_admin) && new_party.kind != PartyKind::citizen &&
+             new_party.kind != PartyKind::business) {
            return forbidden("kind_not_allowed_for_clerk", "clerks register citizens and businesses only");
          }
          std::optional<identity::NewUser> new_user;
-         if (body->contains("user") && !(*body)["user"].is_null()) {
-           const Json& user_body = (*body)["user"];
+         if (body.contains("user") && !body["user"].is_null()) {
+           const Json& user_body = body["user"];
            if (!user_body.is_object()) return invalid_input("invalid_field", "the field 'user' must be an object");
            FieldReader reader(user_body);
-           auto login = reader.required_string("login", 1, 64);
-           if (!login) return std::move(login).error();
-           auto password = reader.required_string("password", 1, 1024);
-           if (!password) return std::move(password).error();
-           auto roles = read_roles(reader);
-           if (!roles) return std::move(roles).error();
-           new_user = identity::NewUser{*login, "", *roles, *password};
+           BARID_ASSIGN_OR_RETURN(auto login, reader.required_string("login", 1, 64));
+           BARID_ASSIGN_OR_RETURN(auto password, reader.required_string("password", 1, 1024));
+           BARID_ASSIGN_OR_RETURN(auto roles, read_roles(reader));
+           new_user = identity::NewUser{login, "", roles, password};
          }
-         auto registered = identity.register_party(*new_party, new_user);
-         if (!registered) return std::move(registered).error();
-         const auto& [party, user] = *registered;
+         BARID_ASSIGN_OR_RETURN(auto registered, identity.register_party(new_party, new_user));
+         const auto& [party, user] = registered;
          const Json user_out = user ? user_json(*user) : Json();
          return json_response({{"party", party_json(party)}, {"user", user_out}}, 201);
        }});
@@ -515,12 +486,11 @@ void Api::add_identity_routes() {
        .query = {limit_parameter(), {"cursor", "next_cursor of the previous page", schema::string(), false}},
        .error_codes = {"invalid_limit"},
        .handler = [&identity](Context& context) -> Result<http::Response> {
-         auto limit = page_size(context);
-         if (!limit) return std::move(limit).error();
-         const auto users = identity.list_users(*limit, context.request().query_param("cursor").value_or(""));
+         BARID_ASSIGN_OR_RETURN(auto limit, page_size(context));
+         const auto users = identity.list_users(limit, context.request().query_param("cursor").value_or(""));
          Json out = Json::array();
          for (const auto& user : users) out.push_back(user_json(user));
-         Json next = users.size() == *limit ? Json(users.back().login) : Json();
+         Json next = users.size() == limit ? Json(users.back().login) : Json();
          return json_response({{"users", out}, {"next_cursor", next}});
        }});
 
@@ -540,20 +510,14 @@ void Api::add_identity_routes() {
        .error_codes = {"login_taken", "party_not_found", "unknown_role", "role_not_allowed_for_party",
                        "password_too_short", "password_too_long", "invalid_login"},
        .handler = [&identity](Context& context) -> Result<http::Response> {
-         auto body = context.json_body();
-         if (!body) return std::move(body).error();
-         FieldReader reader(*body);
-         auto login = reader.required_string("login", 1, 64);
-         if (!login) return std::move(login).error();
-         auto password = reader.required_string("password", 1, 1024);
-         if (!password) return std::move(password).error();
-         auto party_id = reader.required_string("party_id", 1, 64);
-         if (!party_id) return std::move(party_id).error();
-         auto roles = read_roles(reader);
-         if (!roles) return std::move(roles).error();
-         auto user = identity.create_user({*login, *party_id, *roles, *password}, &context.caller());
-         if (!user) return std::move(user).error();
-         return json_response(user_json(*user), 201);
+         BARID_ASSIGN_OR_RETURN(auto body, context.json_body());
+         FieldReader reader(body);
+         BARID_ASSIGN_OR_RETURN(auto login, reader.required_string("login", 1, 64));
+         BARID_ASSIGN_OR_RETURN(auto password, reader.required_string("password", 1, 1024));
+         BARID_ASSIGN_OR_RETURN(auto party_id, reader.required_string("party_id", 1, 64));
+         BARID_ASSIGN_OR_RETURN(auto roles, read_roles(reader));
+         BARID_ASSIGN_OR_RETURN(auto user, identity.create_user({login, party_id, roles, password}, &context.caller()));
+         return json_response(user_json(user), 201);
        }});
 
   add({.method = http::Method::get,
@@ -583,18 +547,13 @@ void Api::add_identity_routes() {
            schema::object({{"api_key", api_key_schema()}, {"secret", schema::string()}}, {"api_key", "secret"}),
        .error_codes = {"user_not_found", "role_not_held", "unknown_role", "roles_required", "api_key_not_for_citizens"},
        .handler = [&identity](Context& context) -> Result<http::Response> {
-         auto body = context.json_body();
-         if (!body) return std::move(body).error();
-         FieldReader reader(*body);
-         auto login = reader.required_string("login", 1, 64);
-         if (!login) return std::move(login).error();
-         auto name = reader.required_string("name", 1, 100);
-         if (!name) return std::move(name).error();
-         auto roles = read_roles(reader);
-         if (!roles) return std::move(roles).error();
-         auto grant = identity.create_api_key(&context.caller(), *login, *name, *roles);
-         if (!grant) return std::move(grant).error();
-         return json_response({{"api_key", api_key_json(grant->key)}, {"secret", grant->secret}}, 201);
+         BARID_ASSIGN_OR_RETURN(auto body, context.json_body());
+         FieldReader reader(body);
+         BARID_ASSIGN_OR_RETURN(auto login, reader.required_string("login", 1, 64));
+         BARID_ASSIGN_OR_RETURN(auto name, reader.required_string("name", 1, 100));
+         BARID_ASSIGN_OR_RETURN(auto roles, read_roles(reader));
+         BARID_ASSIGN_OR_RETURN(auto grant, identity.create_api_key(&context.caller(), login, name, roles));
+         return json_response({{"api_key", api_key_json(grant.key)}, {"secret", grant.secret}}, 201);
        }});
 
   add({.method = http::Method::delete_,

@@ -100,3 +100,14 @@ using Status = Result<void>;
     auto barid_try_result_ = (expr);                                          \
     if (!barid_try_result_.ok()) return std::move(barid_try_result_).error(); \
   } while (false)
+
+#define BARID_CONCAT_INNER_(a, b) a##b
+#define BARID_CONCAT_(a, b) BARID_CONCAT_INNER_(a, b)
+// Evaluates `expr`, a Result<T>: returns its error from the enclosing function, or declares `lhs`
+// with the value. BARID_ASSIGN_OR_RETURN(auto login, reader.required_string("login", 1, 64));
+#define BARID_ASSIGN_OR_RETURN(lhs, expr) \
+  BARID_ASSIGN_OR_RETURN_IMPL_(BARID_CONCAT_(barid_result_, __LINE__), lhs, expr)
+#define BARID_ASSIGN_OR_RETURN_IMPL_(result, lhs, expr) \
+  auto result = (expr);                                 \
+  if (!result.ok()) return std::move(result).error();   \
+  lhs = std::move(result).value()
