@@ -5,7 +5,6 @@
 #include "rows.hpp"
 
 #include <algorithm>
-#include <sstream>
 
 namespace barid::identity {
 
@@ -13,42 +12,45 @@ using namespace detail;
 
 namespace detail {
 
+namespace {
+
+// Roles and scopes are stored as comma-separated names. Parsed on every authenticated request,
+// so this splits views instead of running a stream; unknown names are skipped.
+template <class Item>
+std::string join_names(const std::vector<Item>& items) {
+  std::string text;
+  for (const Item item : items) {
+    if (!text.empty()) text.push_back(',');
+    text += to_string(item);
+  }
+  return text;
+}
+
+template <class Item, class Parse>
+std::vector<Item> split_names(std::string_view text, Parse parse) {
+  std::vector<Item> items;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    if (auto item = parse(text.substr(0, comma))) items.push_back(*item);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return items;
+}
+
+}  // namespace
+
 std::string join_roles(const std::vector<Role>& roles) {
-  std::string text;
-  for (const Role role : roles) {
-    if (!text.empty()) text.push_back(',');
-    text += to_string(role);
-  }
-  return text;
+  return join_names(roles);
 }
-
 std::vector<Role> split_roles(const std::string& text) {
-  std::vector<Role> roles;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) {
-    if (auto role = role_from_string(item)) roles.push_back(*role);
-  }
-  return roles;
+  return split_names<Role>(text, role_from_string);
 }
-
 std::string join_scopes(const std::vector<Scope>& scopes) {
-  std::string text;
-  for (const Scope scope : scopes) {
-    if (!text.empty()) text.push_back(',');
-    text += to_string(scope);
-  }
-  return text;
+  return join_names(scopes);
 }
-
 std::vector<Scope> split_scopes(const std::string& text) {
-  std::vector<Scope> scopes;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) {
-    if (auto scope = scope_from_string(item)) scopes.push_back(*scope);
-  }
-  return scopes;
+  return split_names<Scope>(text, scope_from_string);
 }
 
 Party party_from_row(const store::Row& row, std::size_t first) {
