@@ -35,6 +35,7 @@ Json party_json(const identity::Party& party) {
           {"email", optional_text(party.email)},
           {"phone", optional_text(party.phone)},
           {"language", party.language},
+          {"postal_address", optional_text(party.postal_address)},
           {"created_at", format_utc_ms(party.created_at_ms)}};
 }
 
@@ -83,6 +84,7 @@ Json party_schema() {
        {"email", schema::nullable(schema::string())},
        {"phone", schema::nullable(schema::string())},
        {"language", schema::enumeration({"ar", "fr", "en"})},
+       {"postal_address", schema::nullable(schema::string("address lines separated by newlines"))},
        {"created_at", schema::string_format("date-time")}},
       {"id", "kind", "identifier", "name_ar", "name_latin", "language"});
 }
@@ -167,7 +169,9 @@ Result<identity::NewParty> read_new_party(const Json& body) {
   BARID_ASSIGN_OR_RETURN(auto email, reader.optional_string("email", 3, 254));
   BARID_ASSIGN_OR_RETURN(auto phone, reader.optional_string("phone", 7, 40));
   BARID_ASSIGN_OR_RETURN(auto language, reader.optional_string("language", 2, 2));
-  return identity::NewParty{*kind, identifier, name_ar, name_latin, email, phone, language.value_or("ar")};
+  BARID_ASSIGN_OR_RETURN(auto postal_address, reader.optional_string("postal_address", 1, 400));
+  return identity::NewParty{*kind, identifier, name_ar, name_latin, email, phone, language.value_or("ar"),
+                            postal_address};
 }
 
 }  // namespace
@@ -440,6 +444,8 @@ void Api::add_identity_routes() {
                            {"email", schema::string()},
                            {"phone", schema::string("E.164")},
                            {"language", schema::enumeration({"ar", "fr", "en"})},
+                           {"postal_address", schema::string("up to 8 lines; letters go here on paper when the "
+                                                             "party has no one to read its digital mailbox")},
                            {"user", schema::object({{"login", schema::string()},
                                                     {"password", schema::string_format("password")},
                                                     {"roles", roles_schema()}},
@@ -449,7 +455,7 @@ void Api::add_identity_routes() {
        .response_schema =
            schema::object({{"party", party_schema()}, {"user", schema::nullable(user_schema())}}, {"party"}),
        .error_codes = {"party_exists", "login_taken", "invalid_national_id", "invalid_email", "invalid_phone",
-                       "invalid_language", "invalid_name", "role_not_allowed_for_party", "password_too_short",
+                       "invalid_language", "invalid_name", "invalid_postal_address", "role_not_allowed_for_party", "password_too_short",
                        "password_too_long", "invalid_login", "unknown_role", "kind_not_allowed_for_clerk"},
        .handler = [&identity](Context& context) -> Result<http::Response> {
          BARID_ASSIGN_OR_RETURN(auto body, context.json_body());

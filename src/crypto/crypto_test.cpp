@@ -23,6 +23,20 @@ TEST(Hex, RoundTripsAndRejectsBadDigits) {
   EXPECT_FALSE(hex_decode("abc", decoded));
 }
 
+TEST(Base64, RoundTripsAndRejectsWhatIsNotPaddedStandardBase64) {
+  const std::string text = "any carnal pleas";
+  const std::string encoded = base64_encode(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  EXPECT_EQ(encoded, "YW55IGNhcm5hbCBwbGVhcw==");
+  Bytes decoded;
+  ASSERT_TRUE(base64_decode(encoded, decoded));
+  EXPECT_EQ(std::string(decoded.begin(), decoded.end()), text);
+  EXPECT_TRUE(base64_decode("", decoded));
+  EXPECT_TRUE(decoded.empty());
+  EXPECT_FALSE(base64_decode("YW55IGNhcm5hbCBwbGVhcw", decoded));
+  EXPECT_FALSE(base64_decode("YW55-GNh", decoded));
+  EXPECT_FALSE(base64_decode("YW55IGNh!", decoded));
+}
+
 TEST(Uuid, IsVersion7AndUnique) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) {

@@ -31,9 +31,11 @@ void apply_limits(RequestParser& parser, const ServerOptions& limits);
 // What to answer when the parser failed with `error`; nullopt when there is nobody left to answer
 // (the client went away mid-request).
 std::optional<Rejection> rejection_for_parse_error(const boost::beast::error_code& error);
-// Checks a complete header before any body is read: transfer codings we cannot frame safely and
-// declared bodies beyond the limit.
-std::optional<Rejection> check_header(const RequestParser& parser, const ServerOptions& limits);
+// Checks a complete header before any body is read — transfer codings we cannot frame safely and
+// declared bodies beyond the limit — and sets the body limit of this request (uploads may be larger).
+std::optional<Rejection> check_header(RequestParser& parser, const ServerOptions& limits);
+// The largest body this request may carry.
+std::size_t body_limit_for(const beast_http::request_header<>& header, const ServerOptions& limits);
 // Whether the client waits for "100 Continue" before sending its body.
 bool expects_continue(const RequestParser& parser);
 // The client's X-Request-Id when acceptable, else a fresh one.

@@ -34,7 +34,20 @@ Rejection bad_request(std::string message) {
 
 void apply_limits(RequestParser& parser, const ServerOptions& limits) {
   parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_header_bytes, UINT32_MAX)));
-  parser.body_limit(limits.max_body_bytes);
+  // The largest any request may have; check_header narrows it once the target is known.
+  parser.body_limit(std::max(limits.max_body_bytes, limits.max_upload_body_bytes));
+}
+
+std::size_t body_limit_for(const beast_http::request_header<>& header, const ServerOptions& limits) {
+  if (header.method() != beast_http::verb::post || limits.max_upload_body_bytes <= limits.max_body_bytes) {
+    return limits.max_body_bytes;
+  }
+  const auto target = header.target();
+  const std::string_view path(target.data(), std::min(target.size(), target.find('?')));
+  for (const auto& prefix : limits.upload_path_prefixes) {
+    if (!prefix.empty() && path.substr(0, prefix.size()) == prefix) return limits.max_upload_body_bytes;
+  }
+  return limits.max_body_bytes;
 }
 
 std::optional<Rejection> rejection_for_parse_error(const boost::beast::error_code& error) {
@@ -57,7 +70,7 @@ std::optional<Rejection> rejection_for_parse_error(const boost::beast::error_cod
   return std::nullopt;
 }
 
-std::optional<Rejection> check_header(const RequestParser& parser, const ServerOptions& limits) {
+std::optional<Rejection> check_header(RequestParser& parser, const ServerOptions& limits) {
   const auto& header = parser.get();
   // Beast frames only "chunked"; any other coding would leave the body length unknown, and guessing
   // it is how request smuggling starts.
@@ -73,9 +86,11 @@ std::optional<Rejection> check_header(const RequestParser& parser, const ServerO
   if (header.count(beast_http::field::transfer_encoding) > 1) {
     return bad_request("The request repeats Transfer-Encoding.");
   }
-  if (auto length = parser.content_length(); length && *length > limits.max_body_bytes) {
+  const std::size_t body_limit = body_limit_for(header, limits);
+  if (auto length = parser.content_length(); length && *length > body_limit) {
     return Rejection{413, "payload_too_large", "The request body is too large."};
   }
+  parser.body_limit(body_limit);
   return std::nullopt;
 }
 

@@ -381,6 +381,40 @@ TEST(ServerTest, RejectsDeclaredContentLengthLargerThanLimitWithoutReadingIt) {
   EXPECT_EQ(calls.load(), 0);
 }
 
+TEST(ServerTest, UploadPathsMayCarryLargerBodiesAndOnlyThey) {
+  std::atomic<int> calls{0};
+  ServerOptions options;
+  options.max_body_bytes = 1024;
+  options.upload_path_prefixes = {"/api/v1/letters"};
+  options.max_upload_body_bytes = 8192;
+  RunningServer server(options, [&](Request& request) {
+    ++calls;
+    return text(std::to_string(request.body.size()));
+  });
+  const std::string big(4096, 'u');
+  Client upload(server.port());
+  auto accepted = upload.request("POST /api/v1/letters?x=1 HTTP/1.1\r\nHost: test\r\nContent-Length: 4096\r\n\r\n" + big);
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->status, 200);
+  EXPECT_EQ(accepted->body, "4096");
+  // The same size elsewhere, or with another method, is refused.
+  for (const std::string& head : {std::string("POST /api/v1/session"), std::string("PUT /api/v1/letters")}) {
+    Client other(server.port());
+    auto refused = other.request(head + " HTTP/1.1\r\nHost: test\r\nContent-Length: 4096\r\n\r\n" + big);
+    ASSERT_TRUE(refused);
+    expect_error_document(*refused, 413, "payload_too_large");
+  }
+  // A chunked upload beyond the upload limit is cut off while it is read.
+  Client chunked(server.port());
+  std::string request = "POST /api/v1/letters HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 3; ++i) request += "1000\r\n" + std::string(4096, 'c') + "\r\n";
+  request += "0\r\n\r\n";
+  auto cut = chunked.request(request);
+  ASSERT_TRUE(cut);
+  expect_error_document(*cut, 413, "payload_too_large");
+  EXPECT_EQ(calls.load(), 1);
+}
+
 TEST(ServerTest, RejectsOversizedHeadersWith431) {
   ServerOptions options;
   options.max_header_bytes = 1024;

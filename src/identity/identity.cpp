@@ -64,6 +64,7 @@ Party party_from_row(const store::Row& row, std::size_t first) {
   party.phone = row.optional_text(first + 6);
   party.language = row.text(first + 7);
   party.created_at_ms = row.int64(first + 8);
+  party.postal_address = row.optional_text(first + 9);
   return party;
 }
 
@@ -119,6 +120,16 @@ Status validate_contact(const NewParty& party) {
                        std::all_of(phone.begin() + 1, phone.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!shape) return invalid_input("invalid_phone", "the phone number must be in E.164 form, e.g. +201001234567");
   }
+  if (party.postal_address) {
+    const auto& address = *party.postal_address;
+    const auto lines = std::count(address.begin(), address.end(), '\n') + 1;
+    const bool control = std::any_of(address.begin(), address.end(),
+                                     [](char c) { return static_cast<unsigned char>(c) < 0x20 && c != '\n'; });
+    if (!is_valid_utf8(address) || utf8_length(address) < 1 || utf8_length(address) > 400 || lines > 8 || control) {
+      return invalid_input("invalid_postal_address",
+                           "the postal address must be 1 to 8 lines, at most 400 characters, without control characters");
+    }
+  }
   if (party.language != "ar" && party.language != "fr" && party.language != "en") {
     return invalid_input("invalid_language", "the language must be ar, fr or en");
   }
@@ -160,15 +171,17 @@ Result<Party> prepare_party(const NewParty& input, std::int64_t now) {
   party.phone = input.phone ? std::optional(normalize_digits(*input.phone)) : std::nullopt;
   party.language = input.language;
   party.created_at_ms = now;
+  party.postal_address = input.postal_address;
   return party;
 }
 
 Status insert_party(store::Transaction& tx, const Party& party) {
   const auto inserted = tx.execute(
-      "INSERT INTO parties (id, kind, identifier, name_ar, name_latin, email, phone, language, created_at_ms) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, identifier) DO NOTHING",
+      "INSERT INTO parties (id, kind, identifier, name_ar, name_latin, email, phone, language, created_at_ms, "
+      "postal_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, identifier) DO NOTHING",
       {party.id, std::string(to_string(party.kind)), party.identifier, party.name_ar, party.name_latin,
-       optional_value(party.email), optional_value(party.phone), party.language, party.created_at_ms});
+       optional_value(party.email), optional_value(party.phone), party.language, party.created_at_ms,
+       optional_value(party.postal_address)});
   if (inserted == 0) {
     return conflict("party_exists", "a " + std::string(to_string(party.kind)) + " with this " +
                                         std::string(identifier_name(party.kind)) + " is already registered");
@@ -285,6 +298,27 @@ Result<Party> IdentityService::find_party(PartyKind kind, const std::string& ide
   });
   if (!party) return not_found("party_not_found", "no party is registered with this identifier");
   return std::move(*party);
+}
+
+std::optional<Recipient> IdentityService::find_recipient(store::Transaction& tx, PartyKind kind,
+                                                         const std::string& identifier) const {
+  auto normalized = normalize_identifier(kind, identifier);
+  if (!normalized) return std::nullopt;
+  auto row = tx.query_one(std::string("SELECT ") + kPartyColumns +
+                              ", (SELECT COUNT(*) FROM users u WHERE u.party_id = parties.id AND u.disabled = 0) "
+                              "FROM parties WHERE kind = ? AND identifier = ?",
+                          {std::string(to_string(kind)), *normalized});
+  if (!row) return std::nullopt;
+  return Recipient{party_from_row(*row), row->int64(10) > 0};
+}
+
+std::optional<Recipient> IdentityService::recipient_by_id(store::Transaction& tx, const std::string& party_id) const {
+  auto row = tx.query_one(std::string("SELECT ") + kPartyColumns +
+                              ", (SELECT COUNT(*) FROM users u WHERE u.party_id = parties.id AND u.disabled = 0) "
+                              "FROM parties WHERE id = ?",
+                          {party_id});
+  if (!row) return std::nullopt;
+  return Recipient{party_from_row(*row), row->int64(10) > 0};
 }
 
 Result<User> IdentityService::find_user_by_login(const std::string& login) {

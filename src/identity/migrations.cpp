@@ -84,6 +84,8 @@ CREATE TABLE access_log (
 CREATE INDEX access_log_by_party ON access_log (party_id, id);
 )sql",
        ""},
+      {101, "identity: postal address of a party, for letters that go on paper",
+       "ALTER TABLE parties ADD COLUMN postal_address TEXT", ""},
   };
 }
 

@@ -28,14 +28,15 @@ inline store::Blob to_blob(const std::array<std::uint8_t, 32>& digest) {
   return {digest.begin(), digest.end()};
 }
 
-// Columns: id, kind, identifier, name_ar, name_latin, email, phone, language, created_at_ms
+// Columns: id, kind, identifier, name_ar, name_latin, email, phone, language, created_at_ms, postal_address
 inline constexpr const char* kPartyColumns =
-    "id, kind, identifier, name_ar, name_latin, email, phone, language, created_at_ms";
+    "id, kind, identifier, name_ar, name_latin, email, phone, language, created_at_ms, postal_address";
 // Reads the party columns starting at column `first`.
 Party party_from_row(const store::Row& row, std::size_t first = 0);
 // The same columns with the table alias p, for joins.
 inline constexpr const char* kPartyColumnsAliased =
-    "p.id, p.kind, p.identifier, p.name_ar, p.name_latin, p.email, p.phone, p.language, p.created_at_ms";
+    "p.id, p.kind, p.identifier, p.name_ar, p.name_latin, p.email, p.phone, p.language, p.created_at_ms, "
+    "p.postal_address";
 
 // Columns: id, login, party_id, roles, created_at_ms, disabled
 inline constexpr const char* kUserColumns = "id, login, party_id, roles, created_at_ms, disabled";

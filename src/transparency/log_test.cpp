@@ -125,3 +125,137 @@ INSTANTIATE_TEST_SUITE_P(Backends, LogTest, ::testing::ValuesIn(store::testing::
 
 }  // namespace
 }  // namespace barid::transparency
+
+namespace barid::transparency {
+namespace {
+
+// Entries appended in chunks through append_all, as bulk sending does.
+class TiledLogTest : public LogTest {
+ protected:
+  std::vector<Hash> append_many(std::int64_t count) {
+    std::vector<Hash> leaves;
+    std::vector<std::string> texts;
+    for (std::int64_t i = 0; i < count; ++i) texts.push_back("bulk entry " + std::to_string(i));
+    constexpr std::size_t kChunk = 5000;
+    for (std::size_t start = 0; start < texts.size(); start += kChunk) {
+      std::vector<NewEntry> entries;
+      for (std::size_t i = start; i < std::min(texts.size(), start + kChunk); ++i) {
+        entries.push_back({"test.bulk", std::span(reinterpret_cast<const std::uint8_t*>(texts[i].data()),
+                                                  texts[i].size())});
+        leaves.push_back(leaf_hash(texts[i]));
+      }
+      store_->run_write([&](store::Transaction& tx) {
+        TransparencyLog::append_all(tx, entries, 1'800'000'000'000);
+        return true;
+      });
+    }
+    return leaves;
+  }
+  std::int64_t tiles(int level) {
+    return store_->read<std::int64_t>([&](store::Transaction& tx) {
+      return tx.query_one("SELECT COUNT(*) FROM log_tiles WHERE level = ?", {std::int64_t{level}})->int64(0);
+    });
+  }
+};
+
+TEST_P(TiledLogTest, SavedTilesGiveTheSameRootsAndProofsAsTheLeaves) {
+  // Past one tile of level 16 (65,536 leaves), so every tile level below it is exercised.
+  const auto leaves = append_many(65'536 + 777);
+  EXPECT_EQ(tiles(8), (65'536 + 777) / 256);
+  EXPECT_EQ(tiles(16), 1);
+  for (const std::size_t size : {std::size_t{1}, std::size_t{255}, std::size_t{256}, std::size_t{257},
+                                 std::size_t{65'535}, std::size_t{65'536}, leaves.size()}) {
+    const auto prefix = std::span(leaves).first(size);
+    EXPECT_EQ(*log_->root(static_cast<std::int64_t>(size)), root_hash(prefix)) << size;
+    for (const std::size_t index : {std::size_t{0}, size / 2, size - 1}) {
+      const auto proof = log_->inclusion_proof(static_cast<std::int64_t>(index), static_cast<std::int64_t>(size));
+      ASSERT_TRUE(proof.ok());
+      EXPECT_EQ(*proof, inclusion_proof(prefix, index)) << index << " of " << size;
+    }
+    const auto consistency = log_->consistency_proof(static_cast<std::int64_t>(size),
+                                                     static_cast<std::int64_t>(leaves.size()));
+    ASSERT_TRUE(consistency.ok());
+    EXPECT_EQ(*consistency, consistency_proof(leaves, size)) << size;
+  }
+  const auto verdict = log_->check();
+  EXPECT_TRUE(verdict.ok()) << verdict.problem.value_or("");
+  EXPECT_EQ(verdict.tiles_checked, tiles(8) + tiles(16));
+}
+
+TEST_P(TiledLogTest, SignedHeadsCoverTheLogAndAreOnlyMadeWhenItGrew) {
+  const crypto::SigningKey key = crypto::new_signing_key();
+  append_many(10);
+  const auto first = log_->sign_head(key, 1'000);
+  EXPECT_EQ(first.head.tree_size, 10);
+  EXPECT_EQ(first.head.root, *log_->root(10));
+  EXPECT_TRUE(verify_tree_head(key.public_key, first.head));
+  // Nothing new: the same head comes back, with no new row.
+  const auto again = log_->sign_head(key, 2'000);
+  EXPECT_EQ(again.head.timestamp_ms, 1'000);
+  append_many(3);
+  const auto grown = log_->sign_head(key, 500);
+  EXPECT_EQ(grown.head.tree_size, 13);
+  EXPECT_EQ(grown.head.timestamp_ms, 1'000) << "a head's time never goes back";
+  EXPECT_EQ(log_->latest_head()->head.tree_size, 13);
+  EXPECT_TRUE(log_->check().ok());
+}
+
+TEST_P(TiledLogTest, CheckCatchesARewriteThatAlsoRecomputedTheHash) {
+  const crypto::SigningKey key = crypto::new_signing_key();
+  append_many(20);
+  log_->sign_head(key, 1'000);
+  append_many(20);
+  log_->sign_head(key, 2'000);
+  // Entry 25 rewritten with a matching leaf hash: only the signed head of size 40 can tell.
+  const std::string forged = "forged entry";
+  const Hash forged_leaf = leaf_hash(forged);
+  store_->run_write([&](store::Transaction& tx) {
+    tx.execute("UPDATE log_entries SET entry = ?, leaf_hash = ? WHERE leaf_index = 25",
+               {store::Blob(forged.begin(), forged.end()), store::Blob(forged_leaf.begin(), forged_leaf.end())});
+    return true;
+  });
+  EXPECT_FALSE(log_->first_altered_entry().has_value());
+  const auto verdict = log_->check();
+  ASSERT_FALSE(verdict.ok());
+  ASSERT_TRUE(verdict.rewritten_range.has_value());
+  EXPECT_EQ(verdict.rewritten_range->first, 20);
+  EXPECT_EQ(verdict.rewritten_range->second, 39);
+  EXPECT_NE(verdict.problem->find("20-39"), std::string::npos) << *verdict.problem;
+}
+
+TEST_P(TiledLogTest, CheckNamesTheAlteredEntryAndAForgedHead) {
+  const crypto::SigningKey key = crypto::new_signing_key();
+  append_many(300);
+  log_->sign_head(key, 1'000);
+  store_->run_write([](store::Transaction& tx) {
+    tx.execute("UPDATE log_tree_heads SET tree_size = 299");
+    return true;
+  });
+  auto verdict = log_->check();
+  ASSERT_FALSE(verdict.ok());
+  EXPECT_NE(verdict.problem->find("invalid signature"), std::string::npos) << *verdict.problem;
+  store_->run_write([](store::Transaction& tx) {
+    tx.execute("UPDATE log_entries SET entry = ? WHERE leaf_index = 7", {store::Blob{'x'}});
+    return true;
+  });
+  verdict = log_->check();
+  EXPECT_EQ(verdict.first_altered_entry, 7);
+  EXPECT_NE(verdict.problem->find("entry 7 was altered"), std::string::npos) << *verdict.problem;
+}
+
+TEST_P(TiledLogTest, CheckCatchesATileThatNoLongerMatchesItsEntries) {
+  append_many(512);
+  store_->run_write([](store::Transaction& tx) {
+    tx.execute("UPDATE log_tiles SET hash = ? WHERE level = 8 AND tile_index = 1", {store::Blob(32, 7)});
+    return true;
+  });
+  const auto verdict = log_->check();
+  ASSERT_FALSE(verdict.ok());
+  EXPECT_EQ(verdict.rewritten_range, (std::pair<std::int64_t, std::int64_t>{256, 511}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, TiledLogTest, ::testing::ValuesIn(store::testing::backends()),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace barid::transparency

@@ -6,40 +6,48 @@
 namespace barid::transparency {
 namespace {
 
-// The largest power of two smaller than n (n >= 2): where RFC 6962 splits a tree.
-std::size_t split_point(std::size_t n) {
-  return std::bit_floor(n - 1);
-}
-
-void append_path(std::span<const Hash> leaves, std::size_t index, std::vector<Hash>& path) {
-  if (leaves.size() <= 1) return;
-  const std::size_t k = split_point(leaves.size());
+// PATH(m, D[begin:end]) of RFC 6962 §2.1.1, appended to `path`.
+void append_path(const RangeHash& range, std::size_t begin, std::size_t end, std::size_t index,
+                 std::vector<Hash>& path) {
+  const std::size_t n = end - begin;
+  if (n <= 1) return;
+  const std::size_t k = split_point(n);
   if (index < k) {
-    append_path(leaves.first(k), index, path);
-    path.push_back(root_hash(leaves.subspan(k)));
+    append_path(range, begin, begin + k, index, path);
+    path.push_back(range(begin + k, end));
   } else {
-    append_path(leaves.subspan(k), index - k, path);
-    path.push_back(root_hash(leaves.first(k)));
+    append_path(range, begin + k, end, index - k, path);
+    path.push_back(range(begin, begin + k));
   }
 }
 
-void append_subproof(std::span<const Hash> leaves, std::size_t old_size, bool whole_subtree, std::vector<Hash>& proof) {
-  const std::size_t n = leaves.size();
+// SUBPROOF(m, D[begin:end], b) of RFC 6962 §2.1.2.
+void append_subproof(const RangeHash& range, std::size_t begin, std::size_t end, std::size_t old_size,
+                     bool whole_subtree, std::vector<Hash>& proof) {
+  const std::size_t n = end - begin;
   if (old_size == n) {
-    if (!whole_subtree) proof.push_back(root_hash(leaves));
+    if (!whole_subtree) proof.push_back(range(begin, end));
     return;
   }
   const std::size_t k = split_point(n);
   if (old_size <= k) {
-    append_subproof(leaves.first(k), old_size, whole_subtree, proof);
-    proof.push_back(root_hash(leaves.subspan(k)));
+    append_subproof(range, begin, begin + k, old_size, whole_subtree, proof);
+    proof.push_back(range(begin + k, end));
   } else {
-    append_subproof(leaves.subspan(k), old_size - k, false, proof);
-    proof.push_back(root_hash(leaves.first(k)));
+    append_subproof(range, begin + k, end, old_size - k, false, proof);
+    proof.push_back(range(begin, begin + k));
   }
 }
 
+RangeHash over(std::span<const Hash> leaves) {
+  return [leaves](std::size_t begin, std::size_t end) { return root_hash(leaves.subspan(begin, end - begin)); };
+}
+
 }  // namespace
+
+std::size_t split_point(std::size_t n) {
+  return std::bit_floor(n - 1);
+}
 
 Hash leaf_hash(std::span<const std::uint8_t> entry) {
   std::vector<std::uint8_t> input;
@@ -69,14 +77,27 @@ Hash root_hash(std::span<const Hash> leaves) {
 }
 
 std::vector<Hash> inclusion_proof(std::span<const Hash> leaves, std::size_t index) {
-  std::vector<Hash> path;
-  if (index < leaves.size()) append_path(leaves, index, path);
-  return path;
+  return inclusion_proof(leaves.size(), index, over(leaves));
 }
 
 std::vector<Hash> consistency_proof(std::span<const Hash> leaves, std::size_t old_size) {
+  return consistency_proof(leaves.size(), old_size, over(leaves));
+}
+
+Hash root_hash(std::size_t tree_size, const RangeHash& range) {
+  if (tree_size == 0) return crypto::sha256(std::string_view());
+  return range(0, tree_size);
+}
+
+std::vector<Hash> inclusion_proof(std::size_t tree_size, std::size_t index, const RangeHash& range) {
+  std::vector<Hash> path;
+  if (index < tree_size) append_path(range, 0, tree_size, index, path);
+  return path;
+}
+
+std::vector<Hash> consistency_proof(std::size_t tree_size, std::size_t old_size, const RangeHash& range) {
   std::vector<Hash> proof;
-  if (old_size > 0 && old_size < leaves.size()) append_subproof(leaves, old_size, true, proof);
+  if (old_size > 0 && old_size < tree_size) append_subproof(range, 0, tree_size, old_size, true, proof);
   return proof;
 }
 

@@ -74,6 +74,10 @@ struct ServerOptions {
   int threads = 0;                           // worker threads; 0 = max(4, 2 × hardware threads)
   std::size_t max_header_bytes = 16 * 1024;  // beyond: 431 header_too_large
   std::size_t max_body_bytes = 1024 * 1024;  // beyond: 413 payload_too_large
+  // Uploads (letters with attachments, bulk files) may be larger: a POST whose path starts with one
+  // of these prefixes may carry up to max_upload_body_bytes.
+  std::vector<std::string> upload_path_prefixes;
+  std::size_t max_upload_body_bytes = 0;
   int request_timeout_ms = 30'000;           // to receive one whole request; beyond: 408 request_timeout, closed
   int idle_timeout_ms = 60'000;              // keep-alive connection with no request in flight; closed silently
   int max_connections = 4096;                // beyond: 503 too_many_connections, closed

@@ -43,6 +43,14 @@ struct NewParty {
   std::optional<std::string> email;
   std::optional<std::string> phone;
   std::string language = "ar";
+  std::optional<std::string> postal_address;  // up to 8 lines, 400 characters
+};
+
+// A party as a letter's recipient: who it is, and whether anyone can log in to read its mailbox
+// (when nobody can, its letters go on paper).
+struct Recipient {
+  Party party;
+  bool reads_digitally = false;
 };
 
 struct NewUser {
@@ -90,6 +98,9 @@ class IdentityService {
   Result<Party> get_party(const std::string& party_id);
   Result<Party> find_party(PartyKind kind, const std::string& identifier);
   Result<User> find_user_by_login(const std::string& login);
+  // Inside the caller's transaction: the party with this identifier (normalised first), or nullopt.
+  std::optional<Recipient> find_recipient(store::Transaction& tx, PartyKind kind, const std::string& identifier) const;
+  std::optional<Recipient> recipient_by_id(store::Transaction& tx, const std::string& party_id) const;
   std::vector<User> list_users(std::size_t limit, const std::string& after_login);
   Status change_password(const Principal& principal, const std::string& current_password,
                          const std::string& new_password);

@@ -40,6 +40,9 @@ struct Party {
   std::optional<std::string> phone;
   std::string language = "ar";  // ar, fr or en
   std::int64_t created_at_ms = 0;
+  // Lines of the postal address (newline-separated, the Arabic original as the master), used when
+  // a letter must go on paper; absent when the party has given none.
+  std::optional<std::string> postal_address;
 };
 
 struct User {

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,17 @@ std::vector<Hash> inclusion_proof(std::span<const Hash> leaves, std::size_t inde
 // Proof that the tree of the first `old_size` leaves is a prefix of the tree of all `leaves`.
 // Requires old_size <= leaves.size(); empty when old_size is 0 or equals leaves.size().
 std::vector<Hash> consistency_proof(std::span<const Hash> leaves, std::size_t old_size);
+
+// The same three computations when the leaves are not all at hand: `range` returns MTH(D[begin:end]),
+// the hash of the leaves begin..end-1, and is only asked for ranges RFC 6962's recursion visits — a
+// single leaf or a complete subtree (its size a power of two and begin a multiple of it), or a
+// range ending at the tree's end. The stored log answers these from leaves and saved subtree hashes.
+using RangeHash = std::function<Hash(std::size_t begin, std::size_t end)>;
+Hash root_hash(std::size_t tree_size, const RangeHash& range);
+std::vector<Hash> inclusion_proof(std::size_t tree_size, std::size_t index, const RangeHash& range);
+std::vector<Hash> consistency_proof(std::size_t tree_size, std::size_t old_size, const RangeHash& range);
+// The largest power of two smaller than n (n >= 2): where RFC 6962 splits a tree of n leaves.
+std::size_t split_point(std::size_t n);
 
 // RFC 9162 §2.1.3.2: does `proof` show `leaf` at `index` in the tree of `tree_size` with `root`?
 bool verify_inclusion(const Hash& leaf, std::size_t index, std::size_t tree_size, std::span<const Hash> proof,
