@@ -4,6 +4,8 @@
 #include "support/test_node.hpp"
 
 #include <barid/core/time.hpp>
+#include <barid/mailbox/batches.hpp>
+#include <barid/mailbox/mailbox.hpp>
 
 #include <gtest/gtest.h>
 
@@ -45,6 +47,7 @@ bool person_only(const std::string& route_key) {
 struct Call {
   std::string target;
   Json body;  // null: no body
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // How to call one route for an actor and a target, and whether it must succeed.
@@ -98,6 +101,90 @@ class AuthorizationMatrix : public ::testing::TestWithParam<std::string> {
     node_->add_user(PartyKind::citizen, "19990000000002", "bystander", Role::citizen);
     victim_party_ = node_->party_id_of("victim");
     node_->add_user(PartyKind::authority, "INTEG-1", "integration", Role::authority_sender);
+    // A citizen nobody logs in for, with a postal address: letters to it go on paper.
+    auto paper = node_->node().identity().create_party({PartyKind::citizen, "19990000000009", "ورقي", "Paper Citizen",
+                                                        std::nullopt, std::nullopt, "ar", "1 Nile Street\nCairo 11511"});
+    if (!paper) throw std::runtime_error("paper party: " + paper.error().code);
+    other_letter_ = send("integration", PartyKind::citizen, "19990000000001");
+  }
+
+  identity::Principal full_principal(const std::string& login) {
+    identity::Principal principal = principal_of(login);
+    principal.party = *node_->node().identity().get_party(principal.party_id);
+    return principal;
+  }
+
+  // A registered letter with one attachment that allows replies, sent through the service.
+  std::string send(const std::string& sender_login, PartyKind kind, const std::string& identifier) {
+    mailbox::LetterInput letter;
+    letter.recipient = {kind, identifier};
+    letter.subject = "matrix letter";
+    letter.body = "body";
+    letter.kind = mailbox::LetterKind::registered;
+    letter.reply_allowed = true;
+    letter.attachments = {{"note.txt", "a plain text attachment\n"}};
+    auto sent = node_->node().mailbox().send_letter(full_principal(sender_login), letter,
+                                                    "matrix-" + std::to_string(counter_++));
+    if (!sent) throw std::runtime_error("send: " + sent.error().code);
+    return sent->letter_id;
+  }
+
+  // The actor's own letter: one it sent when it may send, else one it received when its party can
+  // receive letters, else someone else's.
+  std::string own_letter(const Actor& actor) {
+    if (!actor.role) return other_letter_;
+    auto cached = own_letters_.find(actor.login);
+    if (cached != own_letters_.end()) return cached->second;
+    std::string id = other_letter_;
+    if (is_any(actor, {Role::authority_sender, Role::business})) {
+      id = send(actor.login, PartyKind::citizen, "19990000000001");
+    } else if (!is_any(actor, {Role::postal_clerk, Role::carrier, Role::operator_admin})) {
+      const auto party = node_->node().identity().get_party(actor.party_id);
+      id = send("integration", party->kind, party->identifier);
+    }
+    own_letters_[actor.login] = id;
+    return id;
+  }
+
+  // Whether the actor may read its own letter's mailbox side: a party that receives letters, in
+  // person or through an API key whose roles cover the mailbox.
+  static bool reads_mailbox(const Actor& actor) {
+    if (!actor.role || is_any(actor, {Role::postal_clerk, Role::carrier, Role::operator_admin})) return false;
+    return actor.api_key.empty() || is_any(actor, {Role::authority_sender, Role::business});
+  }
+
+  std::string received_letter(const Actor& actor) {
+    if (!actor.role || is_any(actor, {Role::postal_clerk, Role::carrier, Role::operator_admin})) return other_letter_;
+    auto cached = received_letters_.find(actor.login);
+    if (cached != received_letters_.end()) return cached->second;
+    const auto party = node_->node().identity().get_party(actor.party_id);
+    const std::string id = send("integration", party->kind, party->identifier);
+    received_letters_[actor.login] = id;
+    return id;
+  }
+
+  std::string batch_of(const std::string& login) {
+    mailbox::BatchInput input;
+    input.letter.subject = "Dear {{name}}";
+    input.letter.body = "body";
+    const std::string file = "recipient,name\n19990000000001,Victim\n";
+    input.recipients = file;
+    auto batch = node_->node().batches().submit(full_principal(login), input, "matrix-batch-" + std::to_string(counter_++));
+    if (!batch) throw std::runtime_error("batch: " + batch.error().code);
+    return batch->id;
+  }
+
+  std::string print_batch() {
+    send("integration", PartyKind::citizen, "19990000000009");
+    auto batch = node_->node().mailbox().create_print_batch(full_principal("integration"), 10);
+    if (!batch) throw std::runtime_error("print batch: " + batch.error().code);
+    return batch->id;
+  }
+
+  std::string label_of(const std::string& login) {
+    auto label = node_->node().mailbox().create_label(full_principal(login), "label " + std::to_string(counter_++));
+    if (!label) throw std::runtime_error("label: " + label.error().code);
+    return label->id;
   }
 
   static std::pair<PartyKind, std::string> party_for(Role role, int n) {
@@ -136,10 +223,14 @@ class AuthorizationMatrix : public ::testing::TestWithParam<std::string> {
   }
 
   std::map<std::string, RouteCase> cases();
+  void add_mailbox_cases(std::map<std::string, RouteCase>& c, const std::string& missing_id);
 
   std::unique_ptr<TestNode> node_;
   std::vector<Actor> actors_;
   std::string victim_party_;
+  std::string other_letter_;
+  std::map<std::string, std::string> own_letters_;
+  std::map<std::string, std::string> received_letters_;
   int counter_ = 0;
 };
 
@@ -240,7 +331,185 @@ std::map<std::string, RouteCase> AuthorizationMatrix::cases() {
                                                return is_any(actor, {Role::operator_admin}) &&
                                                       target != Target::missing;
                                              }};
+  add_mailbox_cases(c, missing_id);
   return c;
+}
+
+void AuthorizationMatrix::add_mailbox_cases(std::map<std::string, RouteCase>& c, const std::string& missing_id) {
+  const auto senders = [](const Actor& actor, Target) { return is_any(actor, {Role::authority_sender, Role::business}); };
+  const auto keyed = [this](const std::string& prefix) {
+    return std::vector<std::pair<std::string, std::string>>{{"Idempotency-Key", prefix + std::to_string(counter_++)}};
+  };
+  c["POST /api/v1/letters"] = {false,
+                               [keyed](const Actor&, Target) {
+                                 return Call{"/api/v1/letters",
+                                             {{"recipient", {{"type", "national_id"}, {"id", "19990000000001"}}},
+                                              {"subject", "hello"},
+                                              {"body", "body"}},
+                                             keyed("letter-")};
+                               },
+                               senders};
+  c["GET /api/v1/letters"] = {false, [](const Actor&, Target) { return Call{"/api/v1/letters", nullptr, {}}; },
+                              signed_in};
+  // A letter's sender side: only the party that sent it.
+  c["GET /api/v1/letters/{id}"] = {true,
+                                   [this, missing_id](const Actor& actor, Target target) {
+                                     const std::string id = target == Target::own     ? own_letter(actor)
+                                                            : target == Target::other ? other_letter_
+                                                                                      : missing_id;
+                                     return Call{"/api/v1/letters/" + id, nullptr, {}};
+                                   },
+                                   [](const Actor& actor, Target target) {
+                                     return target == Target::own &&
+                                            is_any(actor, {Role::authority_sender, Role::business});
+                                   }};
+  // Evidence: the sender, or the recipient side.
+  const auto evidence_may = [](const Actor& actor, Target target) {
+    if (target != Target::own || !actor.role) return false;
+    if (is_any(actor, {Role::authority_sender, Role::business})) return true;  // their sent letter
+    return reads_mailbox(actor);                                              // their received letter
+  };
+  for (const std::string base : {"/api/v1/letters/", "/api/v1/mailbox/letters/"}) {
+    const std::string key_base = base + "{id}/evidence";
+    for (const std::string suffix : {"", "/{event}", "/{event}/receipt.pdf"}) {
+      std::string concrete = suffix;
+      if (!concrete.empty()) concrete.replace(concrete.find("{event}"), 7, "SubmissionAcceptance");
+      c["GET " + key_base + suffix] = {true,
+                                       [this, base, concrete, missing_id](const Actor& actor, Target target) {
+                                         const std::string id = target == Target::own     ? own_letter(actor)
+                                                                : target == Target::other ? other_letter_
+                                                                                          : missing_id;
+                                         return Call{base + id + "/evidence" + concrete, nullptr, {}};
+                                       },
+                                       evidence_may};
+    }
+  }
+  c["GET /api/v1/mailbox/letters"] = {false,
+                                      [](const Actor&, Target) { return Call{"/api/v1/mailbox/letters", nullptr, {}}; },
+                                      [](const Actor& actor, Target) {
+                                        return actor.role && (actor.api_key.empty() ||
+                                                              is_any(actor, {Role::authority_sender, Role::business}));
+                                      }};
+  // The recipient side of one letter.
+  const auto received = [this, missing_id](const std::string& suffix, Json body, bool idempotent) {
+    return [this, missing_id, suffix, body, idempotent](const Actor& actor, Target target) {
+      const std::string id = target == Target::own     ? received_letter(actor)
+                             : target == Target::other ? other_letter_
+                                                       : missing_id;
+      std::vector<std::pair<std::string, std::string>> headers;
+      if (idempotent) headers.emplace_back("Idempotency-Key", "reply-" + std::to_string(counter_++));
+      return Call{"/api/v1/mailbox/letters/" + id + suffix, body, headers};
+    };
+  };
+  const auto recipient_may = [](const Actor& actor, Target target) {
+    return target == Target::own && reads_mailbox(actor);
+  };
+  c["GET /api/v1/mailbox/letters/{id}"] = {true, received("", nullptr, false), recipient_may};
+  c["PATCH /api/v1/mailbox/letters/{id}"] = {true, received("", {{"unread", true}}, false), recipient_may};
+  c["GET /api/v1/mailbox/letters/{id}/document"] = {true, received("/document", nullptr, false), recipient_may};
+  c["GET /api/v1/mailbox/letters/{id}/attachments/{n}"] = {true, received("/attachments/1", nullptr, false),
+                                                           recipient_may};
+  c["POST /api/v1/mailbox/letters/{id}/replies"] = {true, received("/replies", {{"body", "thank you"}}, true),
+                                                    recipient_may};
+  c["GET /api/v1/mailbox/labels"] = {false,
+                                     [](const Actor&, Target) { return Call{"/api/v1/mailbox/labels", nullptr, {}}; },
+                                     signed_in};
+  c["POST /api/v1/mailbox/labels"] = {false,
+                                      [this](const Actor&, Target) {
+                                        return Call{"/api/v1/mailbox/labels",
+                                                    {{"name", "label-" + std::to_string(counter_++)}},
+                                                    {}};
+                                      },
+                                      signed_in};
+  c["DELETE /api/v1/mailbox/labels/{id}"] = {true,
+                                             [this, missing_id](const Actor& actor, Target target) {
+                                               std::string id = missing_id;
+                                               if (target == Target::own && actor.role) id = label_of(actor.login);
+                                               if (target == Target::other || (target == Target::own && !actor.role)) {
+                                                 id = label_of("victim");
+                                               }
+                                               return Call{"/api/v1/mailbox/labels/" + id, nullptr, {}};
+                                             },
+                                             [](const Actor& actor, Target target) {
+                                               return actor.role && target == Target::own;
+                                             }};
+  c["PUT /api/v1/admin/senders/{party_id}/retention"] = {
+      false,
+      [this](const Actor&, Target) {
+        return Call{"/api/v1/admin/senders/" + node_->party_id_of("integration") + "/retention",
+                    {{"retention_days", 3650}},
+                    {}};
+      },
+      [](const Actor& actor, Target) { return is_any(actor, {Role::operator_admin}); }};
+  c["GET /api/v1/stats/sustainability"] = {
+      false, [](const Actor&, Target) { return Call{"/api/v1/stats/sustainability", nullptr, {}}; }, everyone};
+
+  c["POST /api/v1/letter-batches"] = {false,
+                                      [keyed](const Actor&, Target) {
+                                        return Call{"/api/v1/letter-batches",
+                                                    {{"template", {{"subject", "Dear {{name}}"}, {"body", "body"}}},
+                                                     {"recipients_csv", "recipient,name\n19990000000001,Victim\n"}},
+                                                    keyed("batch-")};
+                                      },
+                                      senders};
+  for (const std::string suffix : {"", "/results"}) {
+    c["GET /api/v1/letter-batches/{id}" + suffix] = {
+        true,
+        [this, missing_id, suffix](const Actor& actor, Target target) {
+          std::string id = missing_id;
+          if (target == Target::own && is_any(actor, {Role::authority_sender, Role::business})) id = batch_of(actor.login);
+          if (target == Target::other || (target == Target::own && !is_any(actor, {Role::authority_sender, Role::business}))) {
+            id = batch_of("integration");
+          }
+          return Call{"/api/v1/letter-batches/" + id + suffix, nullptr, {}};
+        },
+        [](const Actor& actor, Target target) {
+          return target == Target::own && is_any(actor, {Role::authority_sender, Role::business});
+        }};
+  }
+
+  const auto clerks = [](const Actor& actor, Target target) {
+    return target != Target::missing && is_any(actor, {Role::postal_clerk, Role::operator_admin});
+  };
+  c["GET /api/v1/print-queue"] = {false, [](const Actor&, Target) { return Call{"/api/v1/print-queue", nullptr, {}}; },
+                                  clerks};
+  c["POST /api/v1/print-batches"] = {false,
+                                     [this](const Actor&, Target) {
+                                       send("integration", PartyKind::citizen, "19990000000009");
+                                       return Call{"/api/v1/print-batches", {{"max_letters", 5}}, {}};
+                                     },
+                                     clerks};
+  // Print batches belong to the print centre, not to one clerk: "own" and "someone else's" are alike.
+  for (const std::string suffix : {"", "/document.pdf"}) {
+    c["GET /api/v1/print-batches/{id}" + suffix] = {true,
+                                                    [this, missing_id, suffix](const Actor&, Target target) {
+                                                      const std::string id =
+                                                          target == Target::missing ? missing_id : print_batch();
+                                                      return Call{"/api/v1/print-batches/" + id + suffix, nullptr, {}};
+                                                    },
+                                                    clerks};
+  }
+  c["POST /api/v1/print-batches/{id}/printed"] = {true,
+                                                  [this, missing_id](const Actor&, Target target) {
+                                                    const std::string id =
+                                                        target == Target::missing ? missing_id : print_batch();
+                                                    return Call{"/api/v1/print-batches/" + id + "/printed", nullptr, {}};
+                                                  },
+                                                  clerks};
+
+  c["GET /api/v1/log/tree-head"] = {false,
+                                    [](const Actor&, Target) { return Call{"/api/v1/log/tree-head", nullptr, {}}; },
+                                    everyone};
+  c["GET /api/v1/log/proofs/inclusion"] = {
+      false,
+      [](const Actor&, Target) { return Call{"/api/v1/log/proofs/inclusion?index=0&tree_size=1", nullptr, {}}; },
+      everyone};
+  c["GET /api/v1/log/proofs/consistency"] = {
+      false, [](const Actor&, Target) { return Call{"/api/v1/log/proofs/consistency?first=1&second=2", nullptr, {}}; },
+      everyone};
+  c["POST /api/v1/verify"] = {false,
+                              [](const Actor&, Target) { return Call{"/api/v1/verify", {{"bundle", {{"format", "x"}}}}, {}}; },
+                              everyone};
 }
 
 TEST_P(AuthorizationMatrix, EveryRouteRoleAndObjectGetsOnlyTheAnswerItShould) {
@@ -272,6 +541,7 @@ TEST_P(AuthorizationMatrix, EveryRouteRoleAndObjectGetsOnlyTheAnswerItShould) {
           headers.emplace_back("Content-Type", "application/json");
           body = call.body.dump();
         }
+        for (const auto& header : call.headers) headers.push_back(header);
         const auto reply = client.request(std::string(http::method_name(route.method)), call.target, body, headers);
         const bool succeeded = reply.status >= 200 && reply.status < 300;
         EXPECT_LT(reply.status, 500) << reply.body;

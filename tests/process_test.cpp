@@ -229,12 +229,32 @@ TEST_P(DurabilityTest, AcknowledgedWritesSurviveKill9) {
 INSTANTIATE_TEST_SUITE_P(Backends, DurabilityTest, ::testing::ValuesIn(store::testing::backends()),
                          [](const auto& info) { return info.param; });
 
+TEST_F(ProcessTest, AServerStartedWithAnotherNodesMasterKeyRefusesToRun) {
+  store::testing::TestDatabase database("postgresql");
+  ASSERT_EQ(barid({"--database", database.url(), "--data-dir", data_dir_, "init"}).exit_code, 0);
+  // The first start records the key's fingerprint; a server with another data directory (and so another
+  // master key) must not write letters that the first key cannot read.
+  { ServerProcess first({"--data-dir", data_dir_, "--database", database.url()}); }
+  const auto refused =
+      run_command(bin_dir() + "/baridd", {"--data-dir", data_dir_ + "/other", "--database", database.url(), "--listen",
+                                          "127.0.0.1:0"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.errors.find("master key"), std::string::npos) << refused.errors;
+}
+
 TEST_F(ProcessTest, TwoServersOnOnePostgresqlShareSessionsDataAndLimits) {
   store::testing::TestDatabase database("postgresql");
   ASSERT_EQ(barid({"--database", database.url(), "--data-dir", data_dir_, "init"}).exit_code, 0);
   add_admin({"--database", database.url(), "--data-dir", data_dir_});
-  ServerProcess first({"--data-dir", data_dir_ + "/a", "--database", database.url()});
-  ServerProcess second({"--data-dir", data_dir_ + "/b", "--database", database.url()});
+  // Instances of one node share its key files (the master keyring and the operator's signing key).
+  const std::vector<std::string> keys = {"--master-key-file", data_dir_ + "/master.key", "--operator-key-file",
+                                         data_dir_ + "/operator.key"};
+  auto with_keys = [&keys](std::vector<std::string> args) {
+    args.insert(args.end(), keys.begin(), keys.end());
+    return args;
+  };
+  ServerProcess first(with_keys({"--data-dir", data_dir_ + "/a", "--database", database.url()}));
+  ServerProcess second(with_keys({"--data-dir", data_dir_ + "/b", "--database", database.url()}));
   HttpClient a("127.0.0.1", first.port());
   HttpClient b("127.0.0.1", second.port());
 

@@ -95,6 +95,10 @@ Api::Api(Services services, ApiOptions options)
     : services_(services), options_(std::move(options)), metrics_(std::make_unique<Metrics>()) {
   add_system_routes();
   add_identity_routes();
+  add_mailbox_routes();
+  add_letter_batch_routes();
+  add_paper_routes();
+  add_log_routes();
 }
 
 Api::~Api() = default;

@@ -2,6 +2,7 @@
 #include <barid/api/api.hpp>
 #include <barid/app/node.hpp>
 #include <barid/core/log.hpp>
+#include <barid/documents/pdf.hpp>
 #include <barid/http/server.hpp>
 
 #include <CLI/CLI.hpp>
@@ -42,6 +43,9 @@ int main(int argc, char** argv) {
   auto* log_file = cli.add_option("--log-file", "append JSON log lines here instead of standard error");
   auto* threads = cli.add_option("--threads", "worker threads (default max(4, 2 x cores))");
   auto* max_body = cli.add_option("--max-body-bytes", "largest request body accepted (413 beyond)");
+  auto* master_key = cli.add_option("--master-key-file", "master keyring (default <data-dir>/master.key)");
+  auto* operator_key = cli.add_option("--operator-key-file", "operator signing key (default <data-dir>/operator.key)");
+  auto* public_url = cli.add_option("--public-url", "the address people reach this node at");
   CLI11_PARSE(cli, argc, argv);
 
   if (!config_file.empty()) {
@@ -59,6 +63,9 @@ int main(int argc, char** argv) {
   if (*log_file) config.log_file = log_file->as<std::string>();
   if (*threads) config.threads = threads->as<int>();
   if (*max_body) config.max_body_bytes = max_body->as<std::size_t>();
+  if (*master_key) config.master_key_file = master_key->as<std::string>();
+  if (*operator_key) config.operator_key_file = operator_key->as<std::string>();
+  if (*public_url) config.public_url = public_url->as<std::string>();
 
   if (!config.log_file.empty() && !log::write_to_file(config.log_file)) {
     std::fprintf(stderr, "baridd: cannot open the log file %s\n", config.log_file.c_str());
@@ -75,6 +82,9 @@ int main(int argc, char** argv) {
   }
   server_options.threads = config.threads;
   server_options.max_body_bytes = config.max_body_bytes;
+  // Letters with attachments and bulk files: the letter's limit plus room for the multipart framing.
+  server_options.upload_path_prefixes = {"/api/v1/letters", "/api/v1/letter-batches", "/api/v1/mailbox/letters/"};
+  server_options.max_upload_body_bytes = config.max_letter_bytes + config.max_letter_bytes / 3 + 1024 * 1024;
   server_options.max_header_bytes = config.max_header_bytes;
   server_options.request_timeout_ms = config.request_timeout_ms;
   server_options.max_connections = config.max_connections;
@@ -92,13 +102,16 @@ int main(int argc, char** argv) {
                                            {"detail", "for tests only: never run a real service like this"}});
     std::fprintf(stderr, "baridd: WARNING password_cost=%s is for tests only\n", config.password_cost.c_str());
   }
-  api::Api api({opened.store(), opened.identity(), opened.migrations()}, {config.trust_forwarded_for, "0.1.0"});
+  api::Api api({opened.store(), opened.identity(), opened.migrations(), opened.mailbox(), opened.batches(),
+                opened.log(), opened.operator_key()},
+               {config.trust_forwarded_for, "0.1.0", config.clock});
   try {
     http::Server server(
         server_options, [&api](http::Request& request) { return api.handle(request); },
         [&api](const http::ProtocolEvent& event) { api.observe_protocol_event(event); });
     api.set_connection_gauge([&server] { return server.open_connections(); });
     server.listen();
+    app::BackgroundWorker background(opened);
     const bool tls = !config.tls_certificate_file.empty();
     const std::string url =
         std::string(tls ? "https" : "http") + "://" + server_options.host + ":" + std::to_string(server.port());
@@ -111,5 +124,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "baridd: %s\n", failure.what());
     return 1;
   }
+  documents::release_fonts_at_exit();
   return 0;
 }

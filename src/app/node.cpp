@@ -1,18 +1,40 @@
 #include <barid/app/node.hpp>
+#include <barid/core/log.hpp>
+#include <barid/core/time.hpp>
 #include <barid/crypto/crypto.hpp>
+#include <barid/mailbox/batches.hpp>
+#include <barid/mailbox/mailbox.hpp>
+#include <barid/notify/outbox.hpp>
 #include <barid/transparency/log.hpp>
 
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 namespace barid::app {
 
 std::string Config::database_url() const {
   if (!database.empty()) return database;
   return "sqlite:" + (std::filesystem::path(data_dir) / "barid.db").string();
+}
+
+std::string Config::master_key_path() const {
+  return master_key_file.empty() ? (std::filesystem::path(data_dir) / "master.key").string() : master_key_file;
+}
+
+std::string Config::operator_key_path() const {
+  return operator_key_file.empty() ? (std::filesystem::path(data_dir) / "operator.key").string() : operator_key_file;
+}
+
+std::string Config::public_base_url() const {
+  std::string url = public_url.empty() ? "http://" + listen : public_url;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
 }
 
 Status load_config_file(const std::string& path, Config& config) {
@@ -36,6 +58,19 @@ Status load_config_file(const std::string& path, Config& config) {
   text("tls_private_key_file", config.tls_private_key_file);
   text("log_file", config.log_file);
   text("password_cost", config.password_cost);
+  text("master_key_file", config.master_key_file);
+  text("operator_key_file", config.operator_key_file);
+  text("public_url", config.public_url);
+  text("smtp_url", config.smtp_url);
+  text("smtp_from", config.smtp_from);
+  text("smtp_username", config.smtp_username);
+  text("smtp_password", config.smtp_password);
+  text("sms_webhook_url", config.sms_webhook_url);
+  text("sms_webhook_secret", config.sms_webhook_secret);
+  number("max_attachment_bytes", config.max_attachment_bytes);
+  number("max_letter_bytes", config.max_letter_bytes);
+  number("handover_deadline_days", config.handover_deadline_days);
+  number("background_interval_ms", config.background_interval_ms);
   number("threads", config.threads);
   number("store_connections", config.store_connections);
   number("max_body_bytes", config.max_body_bytes);
@@ -57,11 +92,20 @@ void apply_environment(Config& config) {
   take("BARID_TLS_KEY", config.tls_private_key_file);
   take("BARID_LOG_FILE", config.log_file);
   take("BARID_PASSWORD_COST", config.password_cost);
+  take("BARID_PUBLIC_URL", config.public_url);
+  take("BARID_MASTER_KEY_FILE", config.master_key_file);
+  take("BARID_OPERATOR_KEY_FILE", config.operator_key_file);
+  take("BARID_SMTP_URL", config.smtp_url);
+  take("BARID_SMTP_PASSWORD", config.smtp_password);
+  take("BARID_SMS_WEBHOOK_URL", config.sms_webhook_url);
+  take("BARID_SMS_WEBHOOK_SECRET", config.sms_webhook_secret);
 }
 
 std::vector<store::Migration> all_migrations() {
   std::vector<store::Migration> migrations = identity::IdentityService::migrations();
   for (auto& migration : transparency::TransparencyLog::migrations()) migrations.push_back(std::move(migration));
+  for (auto& migration : mailbox::MailboxService::migrations()) migrations.push_back(std::move(migration));
+  for (auto& migration : notify::Outbox::migrations()) migrations.push_back(std::move(migration));
   std::sort(migrations.begin(), migrations.end(), [](const auto& a, const auto& b) { return a.version < b.version; });
   return migrations;
 }
@@ -105,8 +149,100 @@ Result<std::unique_ptr<Node>> Node::open(const Config& config, bool migrate) {
   identity::IdentityOptions identity_options;
   identity_options.password_cost = config.password_cost == "fast_for_tests" ? crypto::PasswordCost::fast_for_tests
                                                                             : crypto::PasswordCost::interactive;
+  identity_options.clock = config.clock;
   node->identity_ = std::make_unique<identity::IdentityService>(*node->store_, identity_options);
+  node->log_ = std::make_unique<transparency::TransparencyLog>(*node->store_);
+  try {
+    node->operator_key_ = crypto::load_or_create_signing_key(config.operator_key_path());
+    node->keys_ = std::make_unique<mailbox::KeyVault>(config.master_key_path());
+  } catch (const std::exception& failure) {
+    return make_error(ErrorKind::unavailable, "key_file_unusable", failure.what());
+  }
+  if (migrate) BARID_TRY(node->keys_->check_against_database(*node->store_));
+
+  mailbox::MailboxOptions mailbox_options;
+  mailbox_options.limits.max_attachment_bytes = config.max_attachment_bytes;
+  mailbox_options.limits.max_letter_bytes = config.max_letter_bytes;
+  mailbox_options.handover_deadline_ms = std::int64_t{config.handover_deadline_days} * 24 * 60 * 60 * 1000;
+  mailbox_options.public_url = config.public_base_url();
+  mailbox_options.clock = config.clock;
+  node->mailbox_ = std::make_unique<mailbox::MailboxService>(*node->store_, *node->identity_, *node->keys_,
+                                                             *node->log_, node->operator_key_, mailbox_options);
+  node->mailbox_->register_export(*node->identity_);
+  node->batches_ = std::make_unique<mailbox::BatchService>(*node->mailbox_);
+
+  notify::SmtpOptions smtp;
+  smtp.url = config.smtp_url;
+  smtp.from = config.smtp_from;
+  smtp.username = config.smtp_username;
+  smtp.password = config.smtp_password;
+  notify::WebhookOptions webhook;
+  webhook.url = config.sms_webhook_url;
+  webhook.secret = config.sms_webhook_secret;
+  node->transport_ = notify::make_network_transport(smtp, webhook);
+  node->outbox_ = std::make_unique<notify::Outbox>(*node->store_, *node->transport_);
+  node->identity_->add_export_section("notifications", [outbox = node->outbox_.get()](store::Transaction& tx,
+                                                                                       const std::string& party_id) {
+    return outbox->rows_for_party(tx, party_id);
+  });
   return node;
+}
+
+Node::Node() = default;
+Node::~Node() = default;
+
+std::int64_t Node::clock_ms() const {
+  return config_.clock ? config_.clock() : now_ms();
+}
+
+void Node::run_background_once() {
+  // Each part on its own: a failure of one (a database hiccup, a mail server down) must not stop the others.
+  const auto guarded = [](const char* what, const auto& work) {
+    try {
+      work();
+    } catch (const std::exception& failure) {
+      log::error("background_work_failed", {{"work", what}, {"detail", failure.what()}});
+    }
+  };
+  guarded("tree_head", [&] { log_->sign_head(operator_key_, clock_ms()); });
+  guarded("mailbox", [&] { mailbox_->run_due_work(); });
+  guarded("batches", [&] { batches_->process_pending(); });
+  guarded("outbox", [&] { outbox_->deliver_due(clock_ms()); });
+}
+
+struct BackgroundWorker::State {
+  Node& node;
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool stopping = false;
+  std::thread thread;
+};
+
+BackgroundWorker::BackgroundWorker(Node& node) : state_(new State{node, {}, {}, false, {}}) {
+  state_->thread = std::thread([state = state_.get()] {
+    const auto interval = std::chrono::milliseconds(std::max(10, state->node.config().background_interval_ms));
+    std::unique_lock lock(state->mutex);
+    while (!state->stopping) {
+      lock.unlock();
+      state->node.run_background_once();
+      lock.lock();
+      state->wake.wait_for(lock, interval, [state] { return state->stopping; });
+    }
+  });
+}
+
+BackgroundWorker::~BackgroundWorker() {
+  stop();
+}
+
+void BackgroundWorker::stop() {
+  if (!state_ || !state_->thread.joinable()) return;
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->stopping = true;
+  }
+  state_->wake.notify_all();
+  state_->thread.join();
 }
 
 }  // namespace barid::app

@@ -321,6 +321,33 @@ std::optional<Recipient> IdentityService::recipient_by_id(store::Transaction& tx
   return Recipient{party_from_row(*row), row->int64(10) > 0};
 }
 
+std::map<std::string, Recipient> IdentityService::find_recipients(store::Transaction& tx, PartyKind kind,
+                                                                  const std::vector<std::string>& identifiers) const {
+  std::map<std::string, Recipient> found;
+  std::map<std::string, std::vector<std::string>> given_by_normalized;
+  for (const auto& given : identifiers) {
+    if (auto normalized = normalize_identifier(kind, given)) given_by_normalized[*normalized].push_back(given);
+  }
+  constexpr std::size_t kChunk = 200;
+  auto next = given_by_normalized.begin();
+  while (next != given_by_normalized.end()) {
+    std::string sql = std::string("SELECT ") + kPartyColumns +
+                      ", (SELECT COUNT(*) FROM users u WHERE u.party_id = parties.id AND u.disabled = 0) "
+                      "FROM parties WHERE kind = ? AND identifier IN (";
+    std::vector<store::Value> params{std::string(to_string(kind))};
+    for (std::size_t i = 0; i < kChunk && next != given_by_normalized.end(); ++i, ++next) {
+      sql += i == 0 ? "?" : ", ?";
+      params.emplace_back(next->first);
+    }
+    sql += ")";
+    for (const auto& row : tx.query(sql, params)) {
+      Recipient recipient{party_from_row(row), row.int64(10) > 0};
+      for (const auto& given : given_by_normalized[recipient.party.identifier]) found.emplace(given, recipient);
+    }
+  }
+  return found;
+}
+
 Result<User> IdentityService::find_user_by_login(const std::string& login) {
   auto normalized = normalize_login(login);
   if (!normalized) return not_found("user_not_found", "no user has this login");

@@ -1,9 +1,25 @@
 #include "test_node.hpp"
 
+#include <barid/documents/pdf.hpp>
+
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <stdexcept>
 
 namespace barid::testing {
+
+namespace {
+
+// Rendering PDFs loads fontconfig's configuration once per process; it is released when the tests end,
+// as baridd does when it stops, so LeakSanitizer sees no leak.
+class FontsEnvironment : public ::testing::Environment {
+ public:
+  void TearDown() override { documents::release_fonts_at_exit(); }
+};
+[[maybe_unused]] const auto* const kFonts = ::testing::AddGlobalTestEnvironment(new FontsEnvironment);
+
+}  // namespace
 
 TestNode::TestNode(const std::string& backend, http::ServerOptions server_options) {
   database_ = std::make_unique<store::testing::TestDatabase>(backend);
@@ -15,7 +31,9 @@ TestNode::TestNode(const std::string& backend, http::ServerOptions server_option
   auto node = app::Node::open(config, /*migrate=*/true);
   if (!node) throw std::runtime_error("cannot open the test node: " + node.error().message);
   node_ = std::move(*node);
-  api_ = std::make_unique<api::Api>(api::Services{node_->store(), node_->identity(), node_->migrations()},
+  api_ = std::make_unique<api::Api>(api::Services{node_->store(), node_->identity(), node_->migrations(),
+                                                  node_->mailbox(), node_->batches(), node_->log(),
+                                                  node_->operator_key()},
                                     api::ApiOptions{});
   server_options.host = "127.0.0.1";
   server_options.port = 0;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <barid/api/route.hpp>
+#include <barid/crypto/crypto.hpp>
 #include <barid/http/server.hpp>
 #include <barid/identity/identity.hpp>
 #include <barid/store/store.hpp>
@@ -13,6 +14,14 @@
 #include <string>
 #include <vector>
 
+namespace barid::mailbox {
+class MailboxService;
+class BatchService;
+}  // namespace barid::mailbox
+namespace barid::transparency {
+class TransparencyLog;
+}
+
 namespace barid::api {
 
 // The services handlers call. Owned by the program that runs the API.
@@ -20,12 +29,18 @@ struct Services {
   store::Store& store;
   identity::IdentityService& identity;
   std::span<const store::Migration> migrations;  // what this binary knows, for /readyz
+  mailbox::MailboxService& mailbox;
+  mailbox::BatchService& batches;
+  transparency::TransparencyLog& log;
+  const crypto::SigningKey& operator_key;
 };
 
 struct ApiOptions {
   // Take the client address from X-Forwarded-For (set only behind a trusted load balancer).
   bool trust_forwarded_for = false;
   std::string version = "0.1.0";
+  // Wall clock in UTC milliseconds; tests replace it.
+  std::function<std::int64_t()> clock;
 };
 
 class Metrics;
@@ -50,6 +65,10 @@ class Api {
   void add(RouteSpec spec);
   void add_system_routes();
   void add_identity_routes();
+  void add_mailbox_routes();
+  void add_letter_batch_routes();
+  void add_paper_routes();
+  void add_log_routes();
 
   Services services_;
   ApiOptions options_;

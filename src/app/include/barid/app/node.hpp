@@ -3,13 +3,28 @@
 #pragma once
 
 #include <barid/core/result.hpp>
+#include <barid/crypto/crypto.hpp>
 #include <barid/identity/identity.hpp>
 #include <barid/store/store.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
+
+namespace barid::mailbox {
+class KeyVault;
+class MailboxService;
+class BatchService;
+}  // namespace barid::mailbox
+namespace barid::notify {
+class Outbox;
+class Transport;
+}  // namespace barid::notify
+namespace barid::transparency {
+class TransparencyLog;
+}
 
 namespace barid::app {
 
@@ -29,7 +44,33 @@ struct Config {
   bool trust_forwarded_for = false;
   std::string password_cost = "interactive";  // or "fast_for_tests"
 
+  // Keys. The master keyring wraps every mailbox key; the operator key signs tree heads. Both are
+  // files outside the database, mode 0600; several instances on one PostgreSQL share the same files.
+  std::string master_key_file;    // empty: <data_dir>/master.key
+  std::string operator_key_file;  // empty: <data_dir>/operator.key
+  // The address people reach this node at (links in notifications, QR codes of receipts).
+  std::string public_url;  // empty: http://<listen>
+  // Mailbox limits.
+  std::size_t max_attachment_bytes = 25 * 1024 * 1024;
+  std::size_t max_letter_bytes = 100 * 1024 * 1024;
+  int handover_deadline_days = 15;
+  // Notifications (empty URL: that channel is off). Secrets come from the file or the environment
+  // (BARID_SMTP_PASSWORD, BARID_SMS_WEBHOOK_SECRET) and are never logged.
+  std::string smtp_url;
+  std::string smtp_from = "barid@localhost";
+  std::string smtp_username;
+  std::string smtp_password;
+  std::string sms_webhook_url;
+  std::string sms_webhook_secret;
+  // How often background work runs (tree heads, deferred letters, deadlines, retention, outbox, batches).
+  int background_interval_ms = 1000;
+  // Tests only: a wall clock to use instead of the system's.
+  std::function<std::int64_t()> clock;
+
   std::string database_url() const;
+  std::string master_key_path() const;
+  std::string operator_key_path() const;
+  std::string public_base_url() const;
 };
 
 // Reads a TOML file into `config` (keys as in Config, e.g. listen = "0.0.0.0:8443").
@@ -46,16 +87,52 @@ class Node {
   // directory cannot be made or the database is newer than this binary.
   static Result<std::unique_ptr<Node>> open(const Config& config, bool migrate);
 
+  ~Node();
+
   store::Store& store() { return *store_; }
   identity::IdentityService& identity() { return *identity_; }
+  transparency::TransparencyLog& log() { return *log_; }
+  const crypto::SigningKey& operator_key() const { return operator_key_; }
+  mailbox::KeyVault& keys() { return *keys_; }
+  mailbox::MailboxService& mailbox() { return *mailbox_; }
+  mailbox::BatchService& batches() { return *batches_; }
+  notify::Outbox& outbox() { return *outbox_; }
   const std::vector<store::Migration>& migrations() const { return migrations_; }
   const Config& config() const { return config_; }
+  std::int64_t clock_ms() const;
+
+  // One round of background work: sign a tree head if the log grew, consign deferred letters, record
+  // unopened ones, destroy content past retention, send due notifications, advance bulk sends.
+  // Safe to run from several instances at once.
+  void run_background_once();
 
  private:
+  Node();
   Config config_;
   std::vector<store::Migration> migrations_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<identity::IdentityService> identity_;
+  std::unique_ptr<transparency::TransparencyLog> log_;
+  crypto::SigningKey operator_key_;
+  std::unique_ptr<mailbox::KeyVault> keys_;
+  std::unique_ptr<mailbox::MailboxService> mailbox_;
+  std::unique_ptr<mailbox::BatchService> batches_;
+  std::unique_ptr<notify::Transport> transport_;
+  std::unique_ptr<notify::Outbox> outbox_;
+};
+
+// Runs Node::run_background_once every background_interval_ms on a thread of its own until stopped.
+class BackgroundWorker {
+ public:
+  explicit BackgroundWorker(Node& node);
+  ~BackgroundWorker();
+  BackgroundWorker(const BackgroundWorker&) = delete;
+  BackgroundWorker& operator=(const BackgroundWorker&) = delete;
+  void stop();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 // Demo parties and users for every role, with one shared password; skips those that exist.

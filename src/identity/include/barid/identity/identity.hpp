@@ -101,6 +101,10 @@ class IdentityService {
   // Inside the caller's transaction: the party with this identifier (normalised first), or nullopt.
   std::optional<Recipient> find_recipient(store::Transaction& tx, PartyKind kind, const std::string& identifier) const;
   std::optional<Recipient> recipient_by_id(store::Transaction& tx, const std::string& party_id) const;
+  // The same for many identifiers of one kind at once (bulk sending), keyed by the identifier as given;
+  // identifiers that are malformed or unknown are absent.
+  std::map<std::string, Recipient> find_recipients(store::Transaction& tx, PartyKind kind,
+                                                   const std::vector<std::string>& identifiers) const;
   std::vector<User> list_users(std::size_t limit, const std::string& after_login);
   Status change_password(const Principal& principal, const std::string& current_password,
                          const std::string& new_password);
