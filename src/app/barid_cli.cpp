@@ -1,10 +1,19 @@
 // barid: the operator's command line. Works on the same data directory or database as the server.
 #include <barid/app/node.hpp>
+#include <barid/core/json.hpp>
+#include <barid/mailbox/keys.hpp>
+#include <barid/store/store.hpp>
+#include <barid/transparency/bundle.hpp>
+#include <barid/transparency/log.hpp>
+
+#include "send_batch.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 namespace {
 
@@ -17,6 +26,55 @@ int fail(const std::string& reason) {
 
 Result<std::unique_ptr<app::Node>> open_node(const app::Config& config, bool migrate) {
   return app::Node::open(config, migrate);
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// barid verify: offline, with nothing but the bundle (and the content, and the operator's key).
+int verify(const std::string& bundle_path, const std::string& content_path, const std::string& operator_key_hex) {
+  const auto text = read_file(bundle_path);
+  if (!text) return fail("cannot read " + bundle_path);
+  auto bundle = parse_json(*text, {64, 16 * 1024 * 1024});
+  if (!bundle) {
+    std::printf("FAILED  format: %s is not JSON (%s)\n", bundle_path.c_str(), bundle.error().message.c_str());
+    return 1;
+  }
+  std::optional<std::vector<std::uint8_t>> content;
+  if (!content_path.empty()) {
+    const auto bytes = read_file(content_path);
+    if (!bytes) return fail("cannot read " + content_path);
+    content.emplace(bytes->begin(), bytes->end());
+  }
+  std::optional<std::array<std::uint8_t, 32>> pinned;
+  if (!operator_key_hex.empty()) {
+    crypto::Bytes key;
+    if (!crypto::hex_decode(operator_key_hex, key) || key.size() != 32) {
+      return fail("--operator-key must be the operator's 32-byte Ed25519 public key in hex");
+    }
+    pinned.emplace();
+    std::copy(key.begin(), key.end(), pinned->begin());
+  }
+  const auto verdict = transparency::verify_bundle(*bundle, content, pinned);
+  for (const auto& check : verdict.checks) {
+    std::printf("%-7s %-13s %s\n", check.passed ? "ok" : "FAILED", check.name.c_str(), check.detail.c_str());
+  }
+  if (verdict.record.is_object()) {
+    std::printf("record: %s %s, letter %s, at %s\n", verdict.record.value("event_name", "?").c_str(),
+                verdict.record.value("type", "").c_str(), verdict.record.value("letter_id", "?").c_str(),
+                verdict.record.value("time", "?").c_str());
+  }
+  if (!pinned) {
+    std::printf("note: the operator key was not pinned; compare its fingerprint with the one the operator publishes, "
+                "or pass --operator-key\n");
+  }
+  std::printf("%s\n", verdict.ok ? "VERIFIED" : "NOT VERIFIED");
+  return verdict.ok ? 0 : 1;
 }
 
 }  // namespace
@@ -64,11 +122,48 @@ int main(int argc, char** argv) {
   apikey_create->add_option("--name", key_name, "what the key is for")->required();
   apikey_create->add_option("--role", key_roles, "role the key carries (repeat)")->required();
 
+  auto* verify_command = cli.add_subcommand(
+      "verify", "Check an evidence bundle offline: signature, inclusion proof, and (with --content) the content hash");
+  std::string bundle_path, content_path, pinned_key;
+  verify_command->add_option("bundle", bundle_path, "the bundle (JSON) downloaded with the evidence")->required();
+  verify_command->add_option("--content", content_path, "the letter's document or one of its attachments");
+  verify_command->add_option("--operator-key", pinned_key, "the operator's public key (hex) to require");
+
+  auto* log_command = cli.add_subcommand("log", "The transparency log");
+  log_command->require_subcommand(1);
+  auto* log_check = log_command->add_subcommand(
+      "check", "Recompute the tree from the stored entries, check every saved subtree and signed tree head, and "
+               "name the first entry that was altered");
+
+  auto* keys_command = cli.add_subcommand("keys", "Encryption keys");
+  keys_command->require_subcommand(1);
+  auto* rotate_master = keys_command->add_subcommand(
+      "rotate-master", "Add a new master key and re-wrap every mailbox key under it (no content is re-encrypted)");
+  bool retire_old = false;
+  rotate_master->add_flag("--retire-old", retire_old,
+                          "then drop old master keys no mailbox uses (only once every instance has the new file)");
+
+  auto* send_batch = cli.add_subcommand("send-batch", "Upload a bulk send and follow it with a live progress bar");
+  app::SendBatchOptions batch_options;
+  send_batch->add_option("recipients", batch_options.recipients_file, "the recipient file (.csv or .jsonl)")->required();
+  send_batch->add_option("--template", batch_options.template_file, "the letter template (JSON)")->required();
+  send_batch->add_option("--attachment", batch_options.attachments, "a file every letter carries (repeat)");
+  send_batch->add_option("--url", batch_options.url, "the server (default http://127.0.0.1:8080 or BARID_URL)");
+  send_batch->add_option("--token", batch_options.token, "a bearer token or API key (default BARID_TOKEN)");
+  send_batch->add_option("--idempotency-key", batch_options.idempotency_key,
+                         "default: derived from the files, so running the same upload again sends nothing twice");
+  send_batch->add_option("--results", batch_options.results_file, "write the per-recipient results (CSV) here");
+  send_batch->add_flag("--no-wait", batch_options.no_wait, "return once the server accepted the batch");
+
   auto* demo = cli.add_subcommand("demo", "Demo data");
   demo->require_subcommand(1);
   auto* demo_seed = demo->add_subcommand("seed", "Create demo users for every role (idempotent)");
 
   CLI11_PARSE(cli, argc, argv);
+
+  // Commands that need no database: anyone can run them anywhere.
+  if (*verify_command) return verify(bundle_path, content_path, pinned_key);
+  if (*send_batch) return app::send_batch(batch_options);
 
   if (!config_file.empty()) {
     if (auto loaded = app::load_config_file(config_file, config); !loaded) return fail(loaded.error().message);
@@ -134,6 +229,43 @@ int main(int argc, char** argv) {
     if (!grant) return fail(grant.error().message);
     std::printf("API key %s created for %s. Secret (shown once):\n%s\n", grant->key.id.c_str(), key_login.c_str(),
                 grant->secret.c_str());
+    return 0;
+  }
+
+  if (*log_check) {
+    try {
+      const auto result = (*node)->log().check();
+      std::printf("%lld entries, %lld saved subtrees, %lld signed tree heads checked\n",
+                  static_cast<long long>(result.entries), static_cast<long long>(result.tiles_checked),
+                  static_cast<long long>(result.heads_checked));
+      if (result.ok()) {
+        std::printf("the log is intact\n");
+        return 0;
+      }
+      std::printf("ALTERED: %s\n", result.problem->c_str());
+      if (result.first_altered_entry) {
+        std::printf("first altered entry: %lld\n", static_cast<long long>(*result.first_altered_entry));
+      }
+      return 1;
+    } catch (const std::exception& failure) {
+      std::printf("ALTERED: the log could not be read back: %s\n", failure.what());
+      return 1;
+    }
+  }
+
+  if (*rotate_master) {
+    auto report = (*node)->keys().rotate_master((*node)->store(), (*node)->clock_ms());
+    if (!report) return fail(report.error().message);
+    std::printf("master key version %d is current (was %d); %lld mailbox keys re-wrapped; no content re-encrypted\n",
+                report->new_version, report->old_version, static_cast<long long>(report->mailboxes_rewrapped));
+    if (retire_old) {
+      auto retired = (*node)->keys().retire_unused_master_keys((*node)->store());
+      if (!retired) return fail(retired.error().message);
+      std::printf("%d old master key(s) removed from %s\n", *retired, config.master_key_path().c_str());
+    } else {
+      std::printf("old versions stay in %s until every instance has the new file; then run with --retire-old\n",
+                  config.master_key_path().c_str());
+    }
     return 0;
   }
 

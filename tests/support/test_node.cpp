@@ -1,5 +1,6 @@
 #include "test_node.hpp"
 
+#include <barid/core/time.hpp>
 #include <barid/documents/pdf.hpp>
 
 #include <gtest/gtest.h>
@@ -21,22 +22,29 @@ class FontsEnvironment : public ::testing::Environment {
 
 }  // namespace
 
-TestNode::TestNode(const std::string& backend, http::ServerOptions server_options) {
+TestNode::TestNode(const std::string& backend, http::ServerOptions server_options,
+                   const std::function<void(app::Config&)>& configure) {
   database_ = std::make_unique<store::testing::TestDatabase>(backend);
   data_dir_ = store::testing::temp_dir();
   app::Config config;
   config.database = database_->url();
   config.data_dir = data_dir_;
   config.password_cost = "fast_for_tests";
+  config.clock = [this] { return clock_ms(); };
+  if (configure) configure(config);
   auto node = app::Node::open(config, /*migrate=*/true);
   if (!node) throw std::runtime_error("cannot open the test node: " + node.error().message);
   node_ = std::move(*node);
   api_ = std::make_unique<api::Api>(api::Services{node_->store(), node_->identity(), node_->migrations(),
                                                   node_->mailbox(), node_->batches(), node_->log(),
                                                   node_->operator_key()},
-                                    api::ApiOptions{});
+                                    api::ApiOptions{false, "0.1.0", [this] { return clock_ms(); }});
   server_options.host = "127.0.0.1";
   server_options.port = 0;
+  if (server_options.upload_path_prefixes.empty()) {
+    server_options.upload_path_prefixes = {"/api/v1/letters", "/api/v1/letter-batches", "/api/v1/mailbox/letters/"};
+    server_options.max_upload_body_bytes = config.max_letter_bytes + config.max_letter_bytes / 3 + 1024 * 1024;
+  }
   if (server_options.threads == 0) server_options.threads = 4;
   server_ = std::make_unique<http::Server>(
       server_options, [this](http::Request& request) { return api_->handle(request); },
@@ -77,6 +85,10 @@ std::string TestNode::log_in(const std::string& login, const std::string& passwo
   const auto reply = client().post_json("/api/v1/session", {{"login", login}, {"password", password}});
   if (reply.status != 201) throw std::runtime_error("log_in " + login + ": " + std::to_string(reply.status));
   return reply.json()["token"].get<std::string>();
+}
+
+std::int64_t TestNode::clock_ms() const {
+  return now_ms() + clock_offset_ms_.load();
 }
 
 std::string TestNode::party_id_of(const std::string& login) {

@@ -9,6 +9,8 @@
 
 #include "http_client.hpp"
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -19,7 +21,9 @@ inline constexpr const char* kTestPassword = "test passphrase 2026";
 
 class TestNode {
  public:
-  explicit TestNode(const std::string& backend, http::ServerOptions server_options = {});
+  // `configure` may change the node's configuration before it opens (limits, notification URLs…).
+  explicit TestNode(const std::string& backend, http::ServerOptions server_options = {},
+                    const std::function<void(app::Config&)>& configure = {});
   ~TestNode();
 
   HttpClient client() const { return HttpClient("127.0.0.1", server_->port()); }
@@ -34,6 +38,11 @@ class TestNode {
   std::string log_in(const std::string& login, const std::string& password = kTestPassword);
   std::string party_id_of(const std::string& login);
 
+  // The node's clock runs this far ahead of the real one, so tests pass days without waiting.
+  void advance_clock(std::int64_t ms) { clock_offset_ms_ += ms; }
+  std::int64_t clock_ms() const;
+  const std::string& data_dir() const { return data_dir_; }
+
  private:
   std::unique_ptr<store::testing::TestDatabase> database_;
   std::string data_dir_;
@@ -41,6 +50,7 @@ class TestNode {
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<http::Server> server_;
   std::thread server_thread_;
+  std::atomic<std::int64_t> clock_offset_ms_{0};
 };
 
 }  // namespace barid::testing
