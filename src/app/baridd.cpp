@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
   auto* master_key = cli.add_option("--master-key-file", "master keyring (default <data-dir>/master.key)");
   auto* operator_key = cli.add_option("--operator-key-file", "operator signing key (default <data-dir>/operator.key)");
   auto* public_url = cli.add_option("--public-url", "the address people reach this node at");
+  auto* background_interval = cli.add_option("--background-interval-ms", "how often background work runs");
+  auto* batch_round = cli.add_option("--batch-letters-per-round", "bulk-sending letters delivered per round");
   CLI11_PARSE(cli, argc, argv);
 
   if (!config_file.empty()) {
@@ -66,6 +68,8 @@ int main(int argc, char** argv) {
   if (*master_key) config.master_key_file = master_key->as<std::string>();
   if (*operator_key) config.operator_key_file = operator_key->as<std::string>();
   if (*public_url) config.public_url = public_url->as<std::string>();
+  if (*background_interval) config.background_interval_ms = background_interval->as<int>();
+  if (*batch_round) config.batch_letters_per_round = batch_round->as<int>();
 
   if (!config.log_file.empty() && !log::write_to_file(config.log_file)) {
     std::fprintf(stderr, "baridd: cannot open the log file %s\n", config.log_file.c_str());

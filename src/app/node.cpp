@@ -71,6 +71,7 @@ Status load_config_file(const std::string& path, Config& config) {
   number("max_letter_bytes", config.max_letter_bytes);
   number("handover_deadline_days", config.handover_deadline_days);
   number("background_interval_ms", config.background_interval_ms);
+  number("batch_letters_per_round", config.batch_letters_per_round);
   number("threads", config.threads);
   number("store_connections", config.store_connections);
   number("max_body_bytes", config.max_body_bytes);
@@ -206,7 +207,9 @@ void Node::run_background_once() {
   };
   guarded("tree_head", [&] { log_->sign_head(operator_key_, clock_ms()); });
   guarded("mailbox", [&] { mailbox_->run_due_work(); });
-  guarded("batches", [&] { batches_->process_pending(); });
+  guarded("batches", [&] {
+    batches_->process_pending(static_cast<std::size_t>(std::max(1, config_.batch_letters_per_round)));
+  });
   guarded("outbox", [&] { outbox_->deliver_due(clock_ms()); });
 }
 

@@ -64,6 +64,8 @@ struct Config {
   std::string sms_webhook_secret;
   // How often background work runs (tree heads, deferred letters, deadlines, retention, outbox, batches).
   int background_interval_ms = 1000;
+  // Bulk sending delivers at most this many letters per round, so interactive requests keep their share.
+  int batch_letters_per_round = 5000;
   // Tests only: a wall clock to use instead of the system's.
   std::function<std::int64_t()> clock;
 
