@@ -10,13 +10,14 @@ JOBS ?= $(shell nproc)
 export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
-.PHONY: help deps build build-asan run test fuzz bench-http format format-check tidy clean
+.PHONY: help deps build build-asan run test fuzz bench-http bench-mailbox format format-check tidy clean
 
 help:
 	@echo "make run         install what is missing, build a Release, start baridd with demo data"
 	@echo "make test        install what is missing, build with ASan+UBSan, run every test"
 	@echo "make fuzz        run every fuzz target for FUZZ_SECONDS (default 60) each"
 	@echo "make bench-http  HTTP benchmark against nginx on this machine (figures: docs/performance.md)"
+	@echo "make bench-mailbox  1,000,000 registered letters on SQLite and PostgreSQL (figures: docs/performance.md)"
 	@echo "make format      clang-format the tree; make tidy: clang-tidy"
 
 deps:
@@ -47,6 +48,9 @@ fuzz: deps
 
 bench-http: build
 	@bench/http.sh
+
+bench-mailbox: build
+	@bench/mailbox.sh
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -1,5 +1,6 @@
 // Demo data for `make run` and the golden-path story: one user for every role.
 #include <barid/app/node.hpp>
+#include <barid/mailbox/mailbox.hpp>
 
 namespace barid::app {
 
@@ -67,7 +68,59 @@ Result<std::vector<DemoLogin>> seed_demo_data(Node& node) {
     }
     logins.push_back({demo.login, std::string(identity::to_string(demo.role)), demo.who});
   }
+  BARID_TRY(seed_demo_letters(node));
   return logins;
+}
+
+Status seed_demo_letters(Node& node) {
+  auto& identity = node.identity();
+  auto tax = identity.find_user_by_login("tax");
+  if (!tax) return std::move(tax).error();
+  identity::Principal sender;
+  sender.user_id = tax->id;
+  sender.login = tax->login;
+  sender.party_id = tax->party_id;
+  sender.roles = tax->roles;
+  BARID_ASSIGN_OR_RETURN(sender.party, identity.get_party(tax->party_id));
+
+  // The idempotency keys make seeding twice send nothing twice.
+  mailbox::LetterInput assessment;
+  assessment.recipient = {PartyKind::citizen, "29001011234567"};
+  assessment.subject = "إشعار الربط الضريبي لعام 2026";
+  assessment.notification = "وصلك إشعار رسمي من مصلحة الضرائب";
+  assessment.body =
+      "## السيدة أمينة حداد\n\nنحيطكم علماً بأن الربط الضريبي لعام 2026 قد صدر بمبلغ **1,250.00 جنيه**.\n\n"
+      "- آخر موعد للسداد: 31 ديسمبر 2026\n- يمكنكم السداد مباشرة من هذه الرسالة\n\n"
+      "Tax assessment 2026: **EGP 1,250.00**, due 31 December 2026.";
+  assessment.body_format = mailbox::BodyFormat::markdown;
+  assessment.case_id = "ETA-2026-000417";
+  assessment.sender_reference = "ETA/ASSESS/2026/417";
+  assessment.kind = mailbox::LetterKind::registered;
+  assessment.legal_notification = true;
+  assessment.reply_allowed = true;
+  assessment.actions = {{"information", "تفاصيل الربط / Details", std::string("https://eta.gov.eg"), {}, {}}};
+  auto sent = node.mailbox().send_letter(sender, assessment, "demo-assessment-2026");
+  if (!sent) return std::move(sent).error();
+
+  mailbox::LetterInput notice;
+  notice.recipient = {PartyKind::citizen, "29001011234567"};
+  notice.subject = "Changement des horaires du bureau de poste";
+  notice.notification = "Information: nouveaux horaires";
+  notice.body = "Le bureau de poste de Dokki ouvre désormais de 8 h à 20 h, du samedi au jeudi.";
+  notice.language = "fr";
+  auto notice_sent = node.mailbox().send_letter(sender, notice, "demo-notice-hours");
+  if (!notice_sent) return std::move(notice_sent).error();
+
+  mailbox::LetterInput karim_letter = assessment;
+  karim_letter.recipient = {PartyKind::citizen, "28505052345678"};
+  karim_letter.subject = "Avis d'imposition 2026";
+  karim_letter.body = "Monsieur Karim Ben Ali,\n\nvotre avis d'imposition 2026 est disponible.";
+  karim_letter.body_format = mailbox::BodyFormat::text;
+  karim_letter.language = "fr";
+  karim_letter.case_id = "ETA-2026-000418";
+  auto karim_sent = node.mailbox().send_letter(sender, karim_letter, "demo-assessment-karim");
+  if (!karim_sent) return std::move(karim_sent).error();
+  return {};
 }
 
 }  // namespace barid::app

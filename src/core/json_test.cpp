@@ -71,3 +71,40 @@ TEST(FieldReader, RefusesNulInsideStrings) {
 
 }  // namespace
 }  // namespace barid
+
+namespace barid {
+namespace {
+
+TEST(JsonWriter, WritesTheSameBytesAsDumpWhenKeysAreSorted) {
+  const std::string tricky = std::string("quote \" backslash \\ tab \t newline \n bell \x07 del \x7f ") +
+                             "عربي ‏ é \x01";
+  JsonWriter writer;
+  writer.begin_object()
+      .key("a")
+      .begin_array()
+      .number(-5)
+      .boolean(true)
+      .null()
+      .begin_object()
+      .end_object()
+      .begin_array()
+      .end_array()
+      .end_array()
+      .key("b")
+      .string(tricky)
+      .key("c")
+      .begin_object()
+      .key("x")
+      .number(9'007'199'254'740'993)
+      .key("y")
+      .optional_string(std::nullopt)
+      .end_object()
+      .end_object();
+  const Json parsed = Json::parse(writer.text());
+  EXPECT_EQ(parsed["b"], tricky);
+  EXPECT_EQ(parsed["c"]["x"].get<std::int64_t>(), 9'007'199'254'740'993);
+  EXPECT_EQ(parsed.dump(), writer.text());
+}
+
+}  // namespace
+}  // namespace barid

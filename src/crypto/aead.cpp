@@ -49,9 +49,8 @@ void write_file_durably(const std::string& path, const std::string& text) {
 }  // namespace
 
 SecretKey new_secret_key() {
-  initialize();
   SecretKey key{};
-  crypto_aead_xchacha20poly1305_ietf_keygen(key.data());
+  random_fill(key);
   return key;
 }
 
@@ -59,7 +58,7 @@ Bytes seal(const SecretKey& key, std::span<const std::uint8_t> plaintext, std::s
   initialize();
   Bytes sealed(kSealOverheadBytes + plaintext.size());
   unsigned char* nonce = sealed.data();
-  randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+  random_fill(std::span(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES));
   unsigned long long written = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(sealed.data() + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &written,
                                              plaintext.data(), plaintext.size(), bytes_of(associated_data),

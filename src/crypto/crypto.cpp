@@ -3,12 +3,17 @@
 #include <barid/core/check.hpp>
 #include <barid/core/time.hpp>
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -21,24 +26,88 @@ void initialize() {
   BARID_CHECK(result >= 0, "libsodium failed to initialise");
 }
 
-Bytes random_bytes(std::size_t count) {
+namespace {
+
+// Bytes read from the kernel ahead of use, per thread. fork() moves the process to a new
+// generation, so a child never hands out the bytes its parent also holds (getpid() would be a
+// system call on every use).
+std::atomic<std::uint64_t> fork_generation{1};
+
+struct RandomBuffer {
+  std::array<std::uint8_t, 4096> bytes{};
+  std::size_t used = 4096;
+  std::uint64_t generation = 0;
+  ~RandomBuffer() { sodium_memzero(bytes.data(), bytes.size()); }
+};
+
+[[maybe_unused]] const int kForkHandler =
+    ::pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1, std::memory_order_relaxed); });
+
+RandomBuffer& random_buffer() {
+  thread_local RandomBuffer buffer;
+  return buffer;
+}
+
+}  // namespace
+
+void random_fill(std::span<std::uint8_t> out) {
   initialize();
+  RandomBuffer& buffer = random_buffer();
+  if (out.size() > buffer.bytes.size() / 4) {
+    randombytes_buf(out.data(), out.size());
+    return;
+  }
+  const std::uint64_t generation = fork_generation.load(std::memory_order_relaxed);
+  if (buffer.generation != generation || buffer.used + out.size() > buffer.bytes.size()) {
+    randombytes_buf(buffer.bytes.data(), buffer.bytes.size());
+    buffer.used = 0;
+    buffer.generation = generation;
+  }
+  std::copy_n(buffer.bytes.begin() + static_cast<std::ptrdiff_t>(buffer.used), out.size(), out.begin());
+  // What was handed out is not kept.
+  sodium_memzero(buffer.bytes.data() + buffer.used, out.size());
+  buffer.used += out.size();
+}
+
+Bytes random_bytes(std::size_t count) {
   Bytes bytes(count);
-  randombytes_buf(bytes.data(), bytes.size());
+  random_fill(bytes);
   return bytes;
 }
 
 std::uint64_t random_uint64() {
-  initialize();
   std::uint64_t value = 0;
-  randombytes_buf(&value, sizeof value);
+  random_fill(std::span(reinterpret_cast<std::uint8_t*>(&value), sizeof value));
   return value;
 }
 
+namespace {
+
+struct DigestContext {
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  DigestContext() { BARID_CHECK(context != nullptr && sha256 != nullptr, "OpenSSL has no SHA-256"); }
+  ~DigestContext() {
+    EVP_MD_free(sha256);
+    EVP_MD_CTX_free(context);
+  }
+};
+
+}  // namespace
+
+Sha256 sha256_of_parts(std::initializer_list<std::span<const std::uint8_t>> parts) {
+  thread_local DigestContext digest;
+  Sha256 out{};
+  unsigned int length = 0;
+  bool ok = EVP_DigestInit_ex2(digest.context, digest.sha256, nullptr) == 1;
+  for (const auto& part : parts) ok = ok && EVP_DigestUpdate(digest.context, part.data(), part.size()) == 1;
+  ok = ok && EVP_DigestFinal_ex(digest.context, out.data(), &length) == 1;
+  BARID_CHECK(ok && length == out.size(), "SHA-256 failed");
+  return out;
+}
+
 Sha256 sha256(std::span<const std::uint8_t> data) {
-  Sha256 digest{};
-  crypto_hash_sha256(digest.data(), data.data(), data.size());
-  return digest;
+  return sha256_of_parts({data});
 }
 
 Sha256 sha256(std::string_view data) {
@@ -110,7 +179,8 @@ bool constant_time_equal(std::span<const std::uint8_t> a, std::span<const std::u
 }
 
 std::string new_uuid() {
-  Bytes bytes = random_bytes(16);
+  std::array<std::uint8_t, 16> bytes{};
+  random_fill(bytes);
   const auto unix_ms = static_cast<std::uint64_t>(now_ms());
   for (int i = 0; i < 6; ++i) bytes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(unix_ms >> (40 - 8 * i));
   bytes[6] = static_cast<std::uint8_t>(0x70 | (bytes[6] & 0x0F));  // version 7

@@ -285,7 +285,7 @@ Result<BatchProgress> BatchService::submit(const identity::Principal& sender, co
     const auto inserted = tx.execute(
         "INSERT INTO letter_batches (id, sender_party_id, sender_user_id, sender_assurance, idempotency_key, "
         "fingerprint, status, batch_key_wrapped, mailbox_key_version, template_sealed, total, accepted, rejected, "
-        "consigned, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, 0, 0, 0, ?) "
+        "consigned, processed_through_line, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, 0, 0, 0, 0, ?) "
         "ON CONFLICT (sender_party_id, idempotency_key) DO NOTHING",
         {batch_id, sender.party_id, sender.user_id, assurance_of(sender), idempotency_key, fingerprint,
          crypto::wrap_key(sender_key.key, batch_key, batch_key_ad(batch_id, sender.party_id, sender_key.version)),
@@ -342,10 +342,12 @@ Result<std::vector<BatchResult>> BatchService::results(const identity::Principal
           return batch_not_found();
         }
         std::vector<BatchResult> results;
-        for (const auto& row :
-             tx.query("SELECT line, recipient_type, recipient, status, letter_id, error_code FROM letter_batch_items "
-                      "WHERE batch_id = ? AND line > ? ORDER BY line LIMIT ?",
-                      {batch_id, after_line, static_cast<std::int64_t>(limit)})) {
+        // A recipient's letter is found through the letters' (batch_id, batch_line) key.
+        for (const auto& row : tx.query(
+                 "SELECT i.line, i.recipient_type, i.recipient, i.status, l.id, i.error_code FROM letter_batch_items i "
+                 "LEFT JOIN letters l ON l.batch_id = i.batch_id AND l.batch_line = i.line "
+                 "WHERE i.batch_id = ? AND i.line > ? ORDER BY i.line LIMIT ?",
+                 {batch_id, after_line, static_cast<std::int64_t>(limit)})) {
           results.push_back(
               {row.int64(0), row.text(1), row.text(2), row.text(3), row.optional_text(4), row.optional_text(5)});
         }
@@ -384,7 +386,7 @@ std::size_t BatchService::process_chunk(const std::string& batch_id, std::size_t
     // The batch row's lock makes instances take chunks of one batch in turn.
     auto batch = tx.query_one(
         "SELECT sender_party_id, sender_user_id, sender_assurance, status, batch_key_wrapped, mailbox_key_version, "
-        "template_sealed FROM letter_batches WHERE id = ? FOR UPDATE",
+        "template_sealed, processed_through_line FROM letter_batches WHERE id = ? FOR UPDATE",
         {batch_id});
     if (!batch || batch->text(3) == "done") return false;
     const std::string sender_party_id = batch->text(0);
@@ -404,9 +406,11 @@ std::size_t BatchService::process_chunk(const std::string& batch_id, std::size_t
       store::Blob fields_sealed;
     };
     std::vector<Item> items;
+    // Lines are delivered in order; everything up to processed_through_line is done.
+    const std::int64_t done_through = batch->int64(7);
     for (const auto& row : tx.query("SELECT line, recipient_type, recipient, fields_sealed FROM letter_batch_items "
-                                    "WHERE batch_id = ? AND status = 'pending' ORDER BY line LIMIT ?",
-                                    {batch_id, static_cast<std::int64_t>(max_letters)})) {
+                                    "WHERE batch_id = ? AND line > ? ORDER BY line LIMIT ?",
+                                    {batch_id, done_through, static_cast<std::int64_t>(max_letters)})) {
       items.push_back({row.int64(0), row.text(1), row.text(2), row.blob(3)});
     }
     if (items.empty()) {
@@ -479,13 +483,13 @@ std::size_t BatchService::process_chunk(const std::string& batch_id, std::size_t
           open_text(*batch_key, item.fields_sealed, batch_part_ad(batch_id, "line:" + std::to_string(item.line))));
       const LetterInput input = letter_for(letter_template, item.recipient_type, item.recipient, fields, attachments);
       auto prepared = prepare_letter(input, options.limits, now);
-      const auto mark_item = [&](const char* status, const std::optional<std::string>& letter_id,
+      // Refused lines are marked one by one; the accepted ones all at once after the loop.
+      const auto mark_item = [&](const char* status, const std::optional<std::string>&,
                                  const std::optional<std::string>& error_code) {
-        tx.execute(
-            "UPDATE letter_batch_items SET status = ?, letter_id = ?, error_code = ? WHERE batch_id = ? AND "
-            "line = ?",
-            {std::string(status), letter_id ? store::Value(*letter_id) : store::Value(nullptr),
-             error_code ? store::Value(*error_code) : store::Value(nullptr), batch_id, item.line});
+        if (std::string_view(status) == "accepted") return;
+        tx.execute("UPDATE letter_batch_items SET status = ?, error_code = ? WHERE batch_id = ? AND line = ?",
+                   {std::string(status), error_code ? store::Value(*error_code) : store::Value(nullptr), batch_id,
+                    item.line});
       };
       if (!prepared) {
         ++rejected;
@@ -548,7 +552,7 @@ std::size_t BatchService::process_chunk(const std::string& batch_id, std::size_t
       letter.recipient_party_id = recipient.party.id;
       auto key = mailbox_keys.find(recipient.party.id);
       if (key == mailbox_keys.end()) {
-        key = mailbox_keys.emplace(recipient.party.id, impl.keys.mailbox_key(tx, recipient.party.id, now)).first;
+        key = mailbox_keys.emplace(recipient.party.id, impl.keys.create_mailbox(tx, recipient.party.id, now)).first;
       }
       LetterKeys keys{crypto::new_secret_key(), key->second.version};
       SealedParts sealed;
@@ -607,14 +611,16 @@ std::size_t BatchService::process_chunk(const std::string& batch_id, std::size_t
     }
     const std::int64_t appended_at = transparency::TransparencyLog::append_all(tx, entries, now);
     if (appended_at != first_index) throw std::logic_error("the log moved while a batch chunk held its head");
-    const bool finished = !tx.query_one(
-        "SELECT line FROM letter_batch_items WHERE batch_id = ? AND status = 'pending' "
-        "LIMIT 1",
-        {batch_id});
+    const std::int64_t last_line = items.back().line;
+    tx.execute("UPDATE letter_batch_items SET status = 'accepted' WHERE batch_id = ? AND line > ? AND line <= ? AND "
+               "status = 'pending'",
+               {batch_id, done_through, last_line});
+    const bool finished =
+        !tx.query_one("SELECT line FROM letter_batch_items WHERE batch_id = ? AND line > ? LIMIT 1", {batch_id, last_line});
     tx.execute(
         "UPDATE letter_batches SET accepted = accepted + ?, rejected = rejected + ?, consigned = consigned + ?, "
-        "status = ?, finished_at_ms = ? WHERE id = ?",
-        {accepted, rejected, consigned, std::string(finished ? "done" : "running"),
+        "processed_through_line = ?, status = ?, finished_at_ms = ? WHERE id = ?",
+        {accepted, rejected, consigned, last_line, std::string(finished ? "done" : "running"),
          finished ? store::Value(now) : store::Value(nullptr), batch_id});
     return true;
   });

@@ -184,46 +184,71 @@ std::string evidence_kind(EvidenceEvent event) {
 
 namespace {
 
-Json party_json(const PartyRef& party) {
-  return {{"party_id", party.party_id},
-          {"identifier_type", std::string(identity::identifier_name(party.kind))},
-          {"identifier", party.identifier},
-          {"name_ar", party.name_ar},
-          {"name_latin", party.name_latin}};
+// A party as evidence names it: by the identifier it is registered with. Names are left out: they
+// change, and the log keeps its records for good.
+void write_party(JsonWriter& out, const PartyRef& party) {
+  out.begin_object()
+      .key("identifier")
+      .string(party.identifier)
+      .key("identifier_type")
+      .string(identity::identifier_name(party.kind))
+      .key("party_id")
+      .string(party.party_id)
+      .end_object();
 }
 
 }  // namespace
 
+// Written field by field with keys in sorted order: the same bytes Json::dump() makes, at a
+// fraction of the cost (a bulk send writes two of these per letter).
 std::string evidence_record(const EvidenceFacts& facts) {
   const LetterRow& letter = *facts.letter;
-  Json actor = {{"capacity", facts.actor.capacity}};
-  if (!facts.actor.user_id.empty()) {
-    actor["user_id"] = facts.actor.user_id;
-    actor["login"] = facts.actor.login;
+  JsonWriter out;
+  out.reserve(1024);
+  out.begin_object().key("actor").begin_object().key("capacity").string(facts.actor.capacity);
+  if (facts.actor.delegation_id) out.key("delegation_id").string(*facts.actor.delegation_id);
+  if (!facts.actor.user_id.empty()) out.key("login").string(facts.actor.login).key("user_id").string(facts.actor.user_id);
+  out.end_object().key("attachments_sha256").begin_array();
+  for (const auto& sha : letter.attachments_sha256) out.string(sha);
+  out.end_array()
+      .key("content_sha256")
+      .string(letter.content_sha256)
+      .key("event")
+      .string(evidence_event_uri(facts.event))
+      .key("event_name")
+      .string(to_string(facts.event))
+      .key("legal_notification")
+      .boolean(letter.legal_notification)
+      .key("letter_id")
+      .string(letter.id)
+      .key("letter_kind")
+      .string(to_string(letter.kind))
+      .key("reason")
+      .optional_string(facts.reason)
+      .key("recipient");
+  if (facts.recipient) {
+    write_party(out, *facts.recipient);
+  } else {
+    const std::string_view type = letter.recipient_kind == "business"    ? "registry_number"
+                                  : letter.recipient_kind == "authority" ? "authority_code"
+                                                                         : "national_id";
+    out.begin_object()
+        .key("identifier")
+        .string(letter.recipient_identifier)
+        .key("identifier_type")
+        .string(type)
+        .end_object();
   }
-  if (facts.actor.delegation_id) actor["delegation_id"] = *facts.actor.delegation_id;
-  Json recipient =
-      facts.recipient
-          ? party_json(*facts.recipient)
-          : Json{{"identifier_type", letter.recipient_kind == "business"
-                                         ? "registry_number"
-                                         : (letter.recipient_kind == "authority" ? "authority_code" : "national_id")},
-                 {"identifier", letter.recipient_identifier}};
-  Json record = {{"type", "barid.evidence/1"},
-                 {"event", evidence_event_uri(facts.event)},
-                 {"event_name", std::string(to_string(facts.event))},
-                 {"time", format_utc_ms(facts.at_ms)},
-                 {"letter_id", letter.id},
-                 {"letter_kind", std::string(to_string(letter.kind))},
-                 {"legal_notification", letter.legal_notification},
-                 {"content_sha256", letter.content_sha256},
-                 {"attachments_sha256", letter.attachments_sha256},
-                 {"sender", party_json(facts.sender)},
-                 {"recipient", std::move(recipient)},
-                 {"actor", std::move(actor)},
-                 {"sender_assurance", letter.sender_assurance},
-                 {"reason", facts.reason ? Json(*facts.reason) : Json()}};
-  return record.dump();
+  out.key("sender");
+  write_party(out, facts.sender);
+  out.key("sender_assurance")
+      .string(letter.sender_assurance)
+      .key("time")
+      .string(format_utc_ms(facts.at_ms))
+      .key("type")
+      .string("barid.evidence/1")
+      .end_object();
+  return std::move(out.text());
 }
 
 std::int64_t record_evidence(store::Transaction& tx, const EvidenceFacts& facts) {

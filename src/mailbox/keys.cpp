@@ -97,6 +97,10 @@ std::optional<MailboxKey> KeyVault::existing_mailbox_key(store::Transaction& tx,
 
 MailboxKey KeyVault::mailbox_key(store::Transaction& tx, const std::string& party_id, std::int64_t now_ms) {
   if (auto existing = existing_mailbox_key(tx, party_id)) return *existing;
+  return create_mailbox(tx, party_id, now_ms);
+}
+
+MailboxKey KeyVault::create_mailbox(store::Transaction& tx, const std::string& party_id, std::int64_t now_ms) {
   const WrappedMailboxKey made = new_mailbox_key(party_id);
   // Two transactions making the same mailbox at once: the second one's insert does nothing, and it
   // reads the key the first one stored.

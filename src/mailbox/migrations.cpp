@@ -147,6 +147,7 @@ CREATE TABLE letter_batches (
   accepted BIGINT NOT NULL,
   rejected BIGINT NOT NULL,
   consigned BIGINT NOT NULL,
+  processed_through_line BIGINT NOT NULL,
   created_at_ms BIGINT NOT NULL,
   finished_at_ms BIGINT,
   UNIQUE (sender_party_id, idempotency_key)
@@ -159,11 +160,9 @@ CREATE TABLE letter_batch_items (
   recipient TEXT NOT NULL,
   fields_sealed ${blob} NOT NULL,
   status TEXT NOT NULL,
-  letter_id TEXT,
   error_code TEXT,
   PRIMARY KEY (batch_id, line)
-);
-CREATE INDEX letter_batch_items_pending ON letter_batch_items (batch_id, line) WHERE status = 'pending';
+)${without_rowid};
 CREATE TABLE letter_batch_blobs (
   batch_id TEXT NOT NULL REFERENCES letter_batches (id),
   number BIGINT NOT NULL,

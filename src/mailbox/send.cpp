@@ -162,41 +162,71 @@ Result<PreparedLetter> prepare_letter(const LetterInput& input, const LetterLimi
   }
   prepared.size_bytes = static_cast<std::int64_t>(total);
 
-  Json attachments = Json::array();
-  for (const auto& info : prepared.attachments) {
-    attachments.push_back({{"number", info.number},
-                           {"file_name", info.file_name},
-                           {"media_type", info.media_type},
-                           {"size_bytes", info.size_bytes},
-                           {"sha256", info.sha256}});
-  }
-  Json references = Json::array();
-  for (const auto& [name, value] : input.references) references.push_back({{"name", name}, {"value", value}});
-  Json actions = Json::array();
-  for (const auto& action : input.actions) actions.push_back(action_json(action));
-  const auto optional_text = [](const std::optional<std::string>& text) { return text ? Json(*text) : Json(); };
-  const auto optional_time = [](const std::optional<std::int64_t>& ms) {
-    return ms ? Json(format_utc_ms(*ms)) : Json();
+  // The canonical document, keys in sorted order (the bytes Json::dump() would make).
+  JsonWriter out;
+  out.reserve(input.body.size() + input.subject.size() + 512);
+  const auto optional_time = [&out](const std::optional<std::int64_t>& ms) {
+    if (ms) {
+      out.string(format_utc_ms(*ms));
+    } else {
+      out.null();
+    }
   };
-  const Json document = {{"format", "barid-letter/1"},
-                         {"subject", input.subject},
-                         {"notification", input.notification},
-                         {"body", input.body},
-                         {"body_format", std::string(to_string(input.body_format))},
-                         {"language", input.language},
-                         {"sender_reference", optional_text(input.sender_reference)},
-                         {"case_id", optional_text(input.case_id)},
-                         {"references", references},
-                         {"attention", optional_text(input.attention)},
-                         {"kind", std::string(to_string(input.kind))},
-                         {"legal_notification", input.legal_notification},
-                         {"mandatory", input.mandatory},
-                         {"reply_allowed", input.reply_allowed},
-                         {"reply_by", optional_time(input.reply_by_ms)},
-                         {"deliver_after", optional_time(input.deliver_after_ms)},
-                         {"actions", actions},
-                         {"attachments", attachments}};
-  prepared.document = document.dump();
+  out.begin_object().key("actions").begin_array();
+  for (const auto& action : input.actions) {
+    out.begin_object().key("code").string(action.code).key("ends_at");
+    optional_time(action.ends_at_ms);
+    out.key("entry_point").optional_string(action.entry_point).key("label").string(action.label).key("starts_at");
+    optional_time(action.starts_at_ms);
+    out.end_object();
+  }
+  out.end_array().key("attachments").begin_array();
+  for (const auto& info : prepared.attachments) {
+    out.begin_object()
+        .key("file_name")
+        .string(info.file_name)
+        .key("media_type")
+        .string(info.media_type)
+        .key("number")
+        .number(info.number)
+        .key("sha256")
+        .string(info.sha256)
+        .key("size_bytes")
+        .number(info.size_bytes)
+        .end_object();
+  }
+  out.end_array()
+      .key("attention")
+      .optional_string(input.attention)
+      .key("body")
+      .string(input.body)
+      .key("body_format")
+      .string(to_string(input.body_format))
+      .key("case_id")
+      .optional_string(input.case_id)
+      .key("deliver_after");
+  optional_time(input.deliver_after_ms);
+  out.key("format")
+      .string("barid-letter/1")
+      .key("kind")
+      .string(to_string(input.kind))
+      .key("language")
+      .string(input.language)
+      .key("legal_notification")
+      .boolean(input.legal_notification)
+      .key("mandatory")
+      .boolean(input.mandatory)
+      .key("notification")
+      .string(input.notification)
+      .key("references")
+      .begin_array();
+  for (const auto& [name, value] : input.references) {
+    out.begin_object().key("name").string(name).key("value").string(value).end_object();
+  }
+  out.end_array().key("reply_allowed").boolean(input.reply_allowed).key("reply_by");
+  optional_time(input.reply_by_ms);
+  out.key("sender_reference").optional_string(input.sender_reference).key("subject").string(input.subject).end_object();
+  prepared.document = std::move(out.text());
   prepared.content_sha256 = crypto::hex_encode(crypto::sha256(prepared.document));
   return prepared;
 }

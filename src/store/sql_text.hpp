@@ -15,7 +15,7 @@ std::string number_placeholders(std::string_view sql);
 
 // Drops a trailing "FOR UPDATE" (any case, any spacing, optional `;`) for SQLite, whose single writer
 // already serialises every write transaction.
-std::string strip_for_update(std::string_view sql);
+std::string_view strip_for_update(std::string_view sql);  // a prefix of `sql`
 
 // Replaces the migration tokens `${id}` and `${blob}` with the dialect's column types.
 std::string substitute_migration_tokens(std::string_view sql, Dialect dialect);

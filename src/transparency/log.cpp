@@ -181,7 +181,24 @@ CREATE TABLE log_tree_heads (
 );
 CREATE INDEX log_tree_heads_by_size ON log_tree_heads (tree_size, timestamp_ms);
 )sql",
-           ""}};
+           ""},
+          // On SQLite a BIGINT PRIMARY KEY is a second index beside the rowid; the entry number becomes
+          // the rowid itself (one B-tree insert per entry instead of two). PostgreSQL keeps its table.
+          {302, "transparency log: entries keyed by their rowid on SQLite",
+           R"sql(
+CREATE TABLE log_entries_by_rowid (
+  leaf_index ${key},
+  kind TEXT NOT NULL,
+  entry ${blob} NOT NULL,
+  leaf_hash ${blob} NOT NULL,
+  appended_at_ms BIGINT NOT NULL
+);
+INSERT INTO log_entries_by_rowid (leaf_index, kind, entry, leaf_hash, appended_at_ms)
+  SELECT leaf_index, kind, entry, leaf_hash, appended_at_ms FROM log_entries;
+DROP TABLE log_entries;
+ALTER TABLE log_entries_by_rowid RENAME TO log_entries;
+)sql",
+           "SELECT 1"}};
 }
 
 std::int64_t TransparencyLog::append(store::Transaction& tx, std::string_view kind, std::span<const std::uint8_t> entry,

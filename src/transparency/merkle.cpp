@@ -50,11 +50,8 @@ std::size_t split_point(std::size_t n) {
 }
 
 Hash leaf_hash(std::span<const std::uint8_t> entry) {
-  std::vector<std::uint8_t> input;
-  input.reserve(entry.size() + 1);
-  input.push_back(0x00);
-  input.insert(input.end(), entry.begin(), entry.end());
-  return crypto::sha256(input);
+  static constexpr std::uint8_t kLeafPrefix[] = {0x00};
+  return crypto::sha256_of_parts({kLeafPrefix, entry});
 }
 
 Hash leaf_hash(std::string_view entry) {

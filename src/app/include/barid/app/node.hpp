@@ -145,5 +145,7 @@ struct DemoLogin {
 };
 inline constexpr const char* kDemoPassword = "barid-demo-password";
 Result<std::vector<DemoLogin>> seed_demo_data(Node& node);
+// Letters from the tax authority to the demo citizens (registered, Markdown, an action); idempotent.
+Status seed_demo_letters(Node& node);
 
 }  // namespace barid::app

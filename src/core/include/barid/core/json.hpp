@@ -52,4 +52,30 @@ class FieldReader {
 // Length in Unicode code points of valid UTF-8 text.
 std::size_t utf8_length(std::string_view text);
 
+// Writes JSON straight into a string, for hot paths where building a Json tree costs more than the
+// work around it. Strings must be valid UTF-8; they are escaped exactly as Json::dump() escapes
+// them, so a writer that emits keys in sorted order produces the same bytes as dump() would.
+class JsonWriter {
+ public:
+  JsonWriter& begin_object();
+  JsonWriter& end_object();
+  JsonWriter& begin_array();
+  JsonWriter& end_array();
+  JsonWriter& key(std::string_view name);
+  JsonWriter& string(std::string_view text);
+  JsonWriter& number(std::int64_t value);
+  JsonWriter& boolean(bool value);
+  JsonWriter& null();
+  JsonWriter& optional_string(const std::optional<std::string>& text) { return text ? string(*text) : null(); }
+
+  std::string& text() { return out_; }
+  void reserve(std::size_t bytes) { out_.reserve(bytes); }
+
+ private:
+  void separate();
+  std::string out_;
+  std::vector<bool> first_;  // per open container: nothing written in it yet
+  bool after_key_ = false;
+};
+
 }  // namespace barid

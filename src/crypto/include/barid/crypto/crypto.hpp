@@ -16,11 +16,17 @@ using Sha256 = std::array<std::uint8_t, 32>;
 
 void initialize();  // idempotent, thread-safe
 
+// Randomness from the kernel's CSPRNG (getrandom), read 4 KiB at a time per thread so that a
+// letter's keys, nonces and id do not cost a system call each. Never reused across fork().
 Bytes random_bytes(std::size_t count);
+void random_fill(std::span<std::uint8_t> out);
 std::uint64_t random_uint64();
 
+// SHA-256 through OpenSSL, which uses the CPU's SHA extensions where it has them.
 Sha256 sha256(std::span<const std::uint8_t> data);
 Sha256 sha256(std::string_view data);
+// SHA-256 of the concatenation of `parts`, without copying them together.
+Sha256 sha256_of_parts(std::initializer_list<std::span<const std::uint8_t>> parts);
 
 std::string hex_encode(std::span<const std::uint8_t> data);
 bool hex_decode(std::string_view hex, Bytes& out);

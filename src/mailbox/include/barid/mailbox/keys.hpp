@@ -38,6 +38,8 @@ class KeyVault {
 
   // The key of `party_id`'s mailbox, made inside `tx` when the mailbox has none yet.
   MailboxKey mailbox_key(store::Transaction& tx, const std::string& party_id, std::int64_t now_ms);
+  // The same when the caller already knows the party has no mailbox (bulk sending looked it up).
+  MailboxKey create_mailbox(store::Transaction& tx, const std::string& party_id, std::int64_t now_ms);
   // nullopt when the party has no mailbox; throws when its key cannot be unwrapped (wrong keyring).
   std::optional<MailboxKey> existing_mailbox_key(store::Transaction& tx, const std::string& party_id);
   // A mailbox key from its stored columns (for bulk reads that joined them already).

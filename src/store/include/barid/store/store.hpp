@@ -94,7 +94,9 @@ struct StoreStats {
 };
 
 // A versioned schema change. `sql` may hold several statements separated by `;` and may use
-// `${id}` for a 64-bit auto-increment primary key column type and `${blob}` for binary data.
+// `${id}` for a 64-bit auto-increment primary key column type, `${key}` for a 64-bit primary key
+// the application assigns (the rowid on SQLite), `${blob}` for binary data, and `${without_rowid}`
+// after a table's closing parenthesis for a table clustered on its primary key (SQLite only).
 // Use BIGINT, TEXT, DOUBLE PRECISION and ${blob} as column types so one text serves both dialects;
 // `postgresql_sql`, when set, replaces `sql` on PostgreSQL.
 struct Migration {
