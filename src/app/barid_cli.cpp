@@ -80,6 +80,7 @@ int verify(const std::string& bundle_path, const std::string& content_path, cons
 }  // namespace
 
 int main(int argc, char** argv) {
+  app::tune_memory_allocator();
   CLI::App cli{"barid — command line for the Barid digital post platform"};
   cli.require_subcommand(1);
   std::string config_file;

@@ -31,6 +31,7 @@ bool split_listen(const std::string& listen, std::string& host, std::uint16_t& p
 
 int main(int argc, char** argv) {
   using namespace barid;
+  app::tune_memory_allocator();
   CLI::App cli{"baridd — the Barid digital post server"};
   std::string config_file;
   app::Config config;

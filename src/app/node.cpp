@@ -7,6 +7,7 @@
 #include <barid/notify/outbox.hpp>
 #include <barid/transparency/log.hpp>
 
+#include <malloc.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -100,6 +101,12 @@ void apply_environment(Config& config) {
   take("BARID_SMTP_PASSWORD", config.smtp_password);
   take("BARID_SMS_WEBHOOK_URL", config.sms_webhook_url);
   take("BARID_SMS_WEBHOOK_SECRET", config.sms_webhook_secret);
+}
+
+void tune_memory_allocator() {
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);   // the largest glibc allows: chunk buffers stay on the heap
+  mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);  // keep up to 512 MiB of freed heap for reuse
+  mallopt(M_TOP_PAD, 64 * 1024 * 1024);          // grow the heap in 64 MiB steps
 }
 
 std::vector<store::Migration> all_migrations() {

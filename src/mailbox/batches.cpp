@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include <future>
 #include <set>
 
 namespace barid::mailbox {
@@ -355,6 +356,47 @@ Result<std::vector<BatchResult>> BatchService::results(const identity::Principal
       });
 }
 
+// Delivery in two steps. prepare_chunk does the work of each letter — template, document,
+// hashes, keys, sealing, evidence records — from a read snapshot, on any thread; commit_chunk
+// writes the prepared rows in one transaction under the batch row's lock, after checking that no
+// one delivered those lines meanwhile. While one chunk commits, the next one is prepared.
+struct BatchService::PreparedChunk {
+  std::string batch_id;
+  std::int64_t after_line = 0;  // the batch's processed_through_line the chunk was prepared from
+  std::int64_t last_line = 0;
+  bool batch_done = false;  // nothing left: the batch is finished
+  struct Letter {
+    std::int64_t line = 0;
+    std::optional<std::string> refusal;  // rejected without a letter (ordinary) or with one (registered)
+    LetterRow row;
+    SealedParts sealed;
+    bool has_content = false;
+    std::optional<identity::Recipient> recipient;
+    std::optional<KeyVault::WrappedMailboxKey> new_mailbox;
+    std::vector<std::pair<EvidenceEvent, std::string>> records;  // with a placeholder time
+  };
+  std::vector<Letter> letters;
+  std::vector<std::string> shared_blob_ids;
+  std::string sender_party_id;
+};
+
+namespace {
+
+// Thrown inside a chunk's transaction to roll it back when the chunk no longer fits the database.
+struct ChunkOutdated {};
+
+// The time evidence records are prepared with, replaced by the commit's time.
+constexpr std::int64_t kPlaceholderTimeMs = 0;
+const std::string kPlaceholderTime = "\"time\":\"" + format_utc_ms(kPlaceholderTimeMs) + "\"";
+
+void stamp(std::string& record, std::int64_t at_ms) {
+  const auto at = record.rfind(kPlaceholderTime);
+  if (at == std::string::npos) throw std::logic_error("an evidence record lacks its time placeholder");
+  record.replace(at, kPlaceholderTime.size(), "\"time\":\"" + format_utc_ms(at_ms) + "\"");
+}
+
+}  // namespace
+
 std::size_t BatchService::process_pending(std::size_t max_letters) {
   std::vector<std::string> batches;
   mailbox_.impl_->store.run_read([&](store::Transaction& tx) {
@@ -365,38 +407,90 @@ std::size_t BatchService::process_pending(std::size_t max_letters) {
   });
   std::size_t handled = 0;
   for (const auto& batch_id : batches) {
-    while (handled < max_letters) {
-      const std::size_t done = process_chunk(batch_id, std::min(kChunkLetters, max_letters - handled));
-      if (done == 0) break;
-      handled += done;
-    }
     if (handled >= max_letters) break;
+    handled += deliver(batch_id, max_letters - handled);
   }
   return handled;
 }
 
 std::size_t BatchService::process_chunk(const std::string& batch_id, std::size_t max_letters) {
+  const auto after = processed_through(batch_id);
+  if (!after) return 0;
+  auto chunk = prepare_chunk(batch_id, *after, max_letters);
+  return commit_chunk(chunk);
+}
+
+std::size_t BatchService::deliver(const std::string& batch_id, std::size_t max_letters) {
+  auto after = processed_through(batch_id);
+  if (!after) return 0;
+  std::size_t handled = 0;
+  const auto next_size = [&] { return std::min(kChunkLetters, max_letters - handled); };
+  auto chunk = prepare_chunk(batch_id, *after, next_size());
+  while (handled < max_letters) {
+    if (chunk.batch_done) {
+      commit_chunk(chunk);
+      break;
+    }
+    // Prepare the following lines on another thread while this chunk is written.
+    std::future<PreparedChunk> following;
+    const std::size_t following_size = std::min(kChunkLetters, max_letters - handled - chunk.letters.size());
+    if (following_size > 0) {
+      following = std::async(std::launch::async, [this, &batch_id, from = chunk.last_line, following_size] {
+        return prepare_chunk(batch_id, from, following_size);
+      });
+    }
+    const std::size_t done = commit_chunk(chunk);
+    if (done == 0) {
+      // Someone else delivered these lines meanwhile: start again from where the batch stands.
+      if (following.valid()) following.wait();
+      after = processed_through(batch_id);
+      if (!after) break;
+      chunk = prepare_chunk(batch_id, *after, next_size());
+      if (chunk.letters.empty() && !chunk.batch_done) break;
+      continue;
+    }
+    handled += done;
+    if (!following.valid()) break;
+    chunk = following.get();
+  }
+  return handled;
+}
+
+std::optional<std::int64_t> BatchService::processed_through(const std::string& batch_id) {
+  return mailbox_.impl_->store.read_single<std::optional<std::int64_t>>(
+      [&](store::Transaction& tx) -> std::optional<std::int64_t> {
+        auto row = tx.query_one("SELECT processed_through_line, status FROM letter_batches WHERE id = ?", {batch_id});
+        if (!row || row->text(1) == "done") return std::nullopt;
+        return row->int64(0);
+      });
+}
+
+BatchService::PreparedChunk BatchService::prepare_chunk(const std::string& batch_id, std::int64_t after_line,
+                                                        std::size_t max_letters) {
   auto& impl = *mailbox_.impl_;
   const MailboxOptions& options = mailbox_.options();
-  const std::int64_t now = mailbox_.clock_ms();
-  std::size_t handled = 0;
-  std::int64_t accepted = 0, rejected = 0, consigned = 0;
-  impl.store.run_write([&](store::Transaction& tx) {
-    handled = accepted = rejected = consigned = 0;
-    // The batch row's lock makes instances take chunks of one batch in turn.
+  PreparedChunk chunk;
+  chunk.batch_id = batch_id;
+  chunk.after_line = after_line;
+  chunk.last_line = after_line;
+  impl.store.run_read([&](store::Transaction& tx) {
     auto batch = tx.query_one(
-        "SELECT sender_party_id, sender_user_id, sender_assurance, status, batch_key_wrapped, mailbox_key_version, "
-        "template_sealed, processed_through_line FROM letter_batches WHERE id = ? FOR UPDATE",
+        "SELECT sender_party_id, sender_user_id, sender_assurance, batch_key_wrapped, mailbox_key_version, "
+        "template_sealed FROM letter_batches WHERE id = ?",
         {batch_id});
-    if (!batch || batch->text(3) == "done") return false;
+    if (!batch) {
+      chunk.batch_done = true;
+      return;
+    }
     const std::string sender_party_id = batch->text(0);
+    chunk.sender_party_id = sender_party_id;
     const auto sender_key = impl.keys.existing_mailbox_key(tx, sender_party_id);
     if (!sender_key) throw std::runtime_error("a batch's sender has no mailbox key");
-    auto batch_key = crypto::unwrap_key(sender_key->key, batch->blob(4),
-                                        batch_key_ad(batch_id, sender_party_id, static_cast<int>(batch->int64(5))));
+    auto batch_key = crypto::unwrap_key(sender_key->key, batch->blob(3),
+                                        batch_key_ad(batch_id, sender_party_id, static_cast<int>(batch->int64(4))));
     if (!batch_key) throw std::runtime_error("a batch key does not open with its sender's mailbox key");
     const Json template_document =
-        Json::parse(open_text(*batch_key, batch->blob(6), batch_part_ad(batch_id, "template")));
+        Json::parse(open_text(*batch_key, batch->blob(5), batch_part_ad(batch_id, "template")));
     const LetterTemplate letter_template = template_from_json(template_document);
 
     struct Item {
@@ -406,19 +500,19 @@ std::size_t BatchService::process_chunk(const std::string& batch_id, std::size_t
       store::Blob fields_sealed;
     };
     std::vector<Item> items;
-    // Lines are delivered in order; everything up to processed_through_line is done.
-    const std::int64_t done_through = batch->int64(7);
+    // Lines are delivered in order; everything up to after_line is done.
     for (const auto& row : tx.query("SELECT line, recipient_type, recipient, fields_sealed FROM letter_batch_items "
                                     "WHERE batch_id = ? AND line > ? ORDER BY line LIMIT ?",
-                                    {batch_id, done_through, static_cast<std::int64_t>(max_letters)})) {
+                                    {batch_id, after_line, static_cast<std::int64_t>(max_letters)})) {
       items.push_back({row.int64(0), row.text(1), row.text(2), row.blob(3)});
     }
     if (items.empty()) {
-      tx.execute("UPDATE letter_batches SET status = 'done', finished_at_ms = ? WHERE id = ?", {now, batch_id});
-      return true;
+      chunk.batch_done = true;
+      return;
     }
+    chunk.last_line = items.back().line;
 
-    // Shared attachments: loaded once per chunk, so each letter can record their type and hash.
+    // Shared attachments: read once per chunk, so each letter can record their type and hash.
     std::vector<std::pair<std::string, crypto::SecretKey>> shared_blobs;
     std::vector<std::string> attachment_texts;
     std::vector<AttachmentInput> attachments;
@@ -433,9 +527,17 @@ std::size_t BatchService::process_chunk(const std::string& batch_id, std::size_t
       auto sealed = tx.query_one("SELECT sealed FROM letter_blobs WHERE id = ?", {blob_id});
       attachment_texts.push_back(open_text(key, sealed->blob(0), blob_ad(blob_id)));
       shared_blobs.emplace_back(blob_id, key);
+      chunk.shared_blob_ids.push_back(blob_id);
     }
     for (std::size_t i = 0; i < attachment_texts.size(); ++i) {
       attachments.push_back({template_document["attachments"][i].value("file_name", ""), attachment_texts[i]});
+    }
+    std::string blob_keys_text;
+    {
+      Json blob_keys = Json::array();
+      for (const auto& [blob_id, blob_key] : shared_blobs) blob_keys.push_back(crypto::hex_encode(blob_key));
+      blob_keys_text = blob_keys.dump();
+      for (auto& [blob_id, blob_key] : shared_blobs) sodium_memzero(blob_key.data(), blob_key.size());
     }
 
     // Recipients and their mailbox keys, in bulk.
@@ -454,8 +556,7 @@ std::size_t BatchService::process_chunk(const std::string& batch_id, std::size_t
     for (const auto& [key, recipient] : recipients) party_ids.push_back(recipient.party.id);
     std::map<std::string, MailboxKey> mailbox_keys;
     for (std::size_t start = 0; start < party_ids.size(); start += 200) {
-      std::string sql =
-          "SELECT party_id, key_version, master_key_version, wrapped_key FROM mailboxes WHERE party_id IN (";
+      std::string sql = "SELECT party_id, key_version, master_key_version, wrapped_key FROM mailboxes WHERE party_id IN (";
       std::vector<store::Value> params;
       for (std::size_t i = start; i < std::min(party_ids.size(), start + 200); ++i) {
         sql += i == start ? "?" : ", ?";
@@ -463,40 +564,31 @@ std::size_t BatchService::process_chunk(const std::string& batch_id, std::size_t
       }
       for (const auto& row : tx.query(sql + ")", params)) {
         mailbox_keys.emplace(row.text(0), impl.keys.unwrap_mailbox_key(row.text(0), static_cast<int>(row.int64(1)),
-                                                                       static_cast<int>(row.int64(2)), row.blob(3)));
+                                                                        static_cast<int>(row.int64(2)), row.blob(3)));
       }
     }
+    // Mailboxes made for this chunk's recipients; a letter to the same new mailbox twice in a chunk
+    // uses the one key.
+    std::map<std::string, KeyVault::WrappedMailboxKey> new_mailboxes;
 
     const PartyRef sender = party_refs(tx, {sender_party_id}).at(sender_party_id);
     const std::int64_t retention = retention_ms_for(tx, sender_party_id, options);
     const Actor actor{"sender", batch->text(1), "", std::nullopt};
-    // The log's head is locked from here to the commit, so the chunk's evidence indexes are known.
-    std::int64_t next_index = tx.query_one("SELECT size FROM log_head WHERE id = 1 FOR UPDATE")->int64(0);
-    const std::int64_t first_index = next_index;
-    std::vector<std::string> records;
-    std::vector<std::string> record_kinds;
-    records.reserve(items.size() * 2);
 
+    chunk.letters.reserve(items.size());
     for (const auto& item : items) {
-      ++handled;
+      PreparedChunk::Letter prepared_letter;
+      prepared_letter.line = item.line;
       const auto fields = fields_from_text(
           open_text(*batch_key, item.fields_sealed, batch_part_ad(batch_id, "line:" + std::to_string(item.line))));
       const LetterInput input = letter_for(letter_template, item.recipient_type, item.recipient, fields, attachments);
-      auto prepared = prepare_letter(input, options.limits, now);
-      // Refused lines are marked one by one; the accepted ones all at once after the loop.
-      const auto mark_item = [&](const char* status, const std::optional<std::string>&,
-                                 const std::optional<std::string>& error_code) {
-        if (std::string_view(status) == "accepted") return;
-        tx.execute("UPDATE letter_batch_items SET status = ?, error_code = ? WHERE batch_id = ? AND line = ?",
-                   {std::string(status), error_code ? store::Value(*error_code) : store::Value(nullptr), batch_id,
-                    item.line});
-      };
+      auto prepared = prepare_letter(input, options.limits, kPlaceholderTimeMs);
       if (!prepared) {
-        ++rejected;
-        mark_item("rejected", std::nullopt, prepared.error().code);
+        prepared_letter.refusal = prepared.error().code;
+        chunk.letters.push_back(std::move(prepared_letter));
         continue;
       }
-      LetterRow letter;
+      LetterRow& letter = prepared_letter.row;
       letter.id = crypto::new_uuid();
       letter.sender_party_id = sender_party_id;
       letter.sender_user_id = batch->text(1);
@@ -517,13 +609,11 @@ std::size_t BatchService::process_chunk(const std::string& batch_id, std::size_t
       letter.size_bytes = prepared->size_bytes;
       letter.attachment_count = static_cast<int>(prepared->attachments.size());
       letter.sender_assurance = batch->text(2);
-      letter.submitted_at_ms = now;
       letter.folder = "inbox";
       const auto add_record = [&](EvidenceEvent event, const std::optional<PartyRef>& recipient, const Actor& by,
                                   std::optional<std::string> reason) {
-        letter.evidence_index[static_cast<std::size_t>(event)] = next_index++;
-        records.push_back(evidence_record({event, now, &letter, sender, recipient, by, std::move(reason)}));
-        record_kinds.push_back(evidence_kind(event));
+        prepared_letter.records.emplace_back(
+            event, evidence_record({event, kPlaceholderTimeMs, &letter, sender, recipient, by, std::move(reason)}));
       };
 
       const auto found = recipients.find({item.recipient_type, item.recipient});
@@ -534,96 +624,174 @@ std::size_t BatchService::process_chunk(const std::string& batch_id, std::size_t
         refusal = "recipient_unreachable";
       }
       if (refusal) {
-        ++rejected;
-        if (letter.kind == LetterKind::ordinary) {
-          mark_item("rejected", std::nullopt, refusal);
-          continue;
+        prepared_letter.refusal = refusal;
+        if (letter.kind == LetterKind::registered) {
+          letter.state = LetterState::rejected;
+          letter.channel = "none";
+          letter.rejection_reason = refusal;
+          letter.unread = false;
+          add_record(EvidenceEvent::submission_rejection, std::nullopt, actor, refusal);
         }
-        letter.state = LetterState::rejected;
-        letter.channel = "none";
-        letter.rejection_reason = refusal;
-        letter.unread = false;
-        add_record(EvidenceEvent::submission_rejection, std::nullopt, actor, refusal);
-        insert_letter(tx, letter, nullptr, item.line);
-        mark_item("rejected", letter.id, refusal);
+        chunk.letters.push_back(std::move(prepared_letter));
         continue;
       }
       const identity::Recipient& recipient = found->second;
       letter.recipient_party_id = recipient.party.id;
-      auto key = mailbox_keys.find(recipient.party.id);
-      if (key == mailbox_keys.end()) {
-        key = mailbox_keys.emplace(recipient.party.id, impl.keys.create_mailbox(tx, recipient.party.id, now)).first;
+      MailboxKey mailbox_key;
+      if (auto key = mailbox_keys.find(recipient.party.id); key != mailbox_keys.end()) {
+        mailbox_key = key->second;
+      } else {
+        auto made = new_mailboxes.find(recipient.party.id);
+        if (made == new_mailboxes.end()) {
+          made = new_mailboxes.emplace(recipient.party.id, impl.keys.new_mailbox_key(recipient.party.id)).first;
+          prepared_letter.new_mailbox = made->second;
+        }
+        mailbox_key = made->second.key;
       }
-      LetterKeys keys{crypto::new_secret_key(), key->second.version};
-      SealedParts sealed;
-      sealed.wrapped_key = crypto::wrap_key(key->second.key, keys.letter_key,
+      LetterKeys keys{crypto::new_secret_key(), mailbox_key.version};
+      SealedParts& sealed = prepared_letter.sealed;
+      sealed.wrapped_key = crypto::wrap_key(mailbox_key.key, keys.letter_key,
                                             letter_key_ad(letter.id, recipient.party.id, keys.mailbox_key_version));
       sealed.subject = seal_part(keys, letter.id, recipient.party.id, "subject", input.subject);
       sealed.content = seal_part(keys, letter.id, recipient.party.id, "content", prepared->document);
-      Json blob_keys = Json::array();
-      for (const auto& [blob_id, blob_key] : shared_blobs) blob_keys.push_back(crypto::hex_encode(blob_key));
-      std::string blob_keys_text = blob_keys.dump();
       sealed.attachment_keys = seal_part(keys, letter.id, recipient.party.id, "attachment-keys", blob_keys_text);
-      sodium_memzero(blob_keys_text.data(), blob_keys_text.size());
       sodium_memzero(keys.letter_key.data(), keys.letter_key.size());
-      if (input.case_id) sealed.case_id_tag = case_id_tag(key->second, *input.case_id);
+      if (input.case_id) sealed.case_id_tag = case_id_tag(mailbox_key, *input.case_id);
+      prepared_letter.has_content = true;
       letter.mailbox_key_version = keys.mailbox_key_version;
-      letter.retention_until_ms = std::max(now, input.deliver_after_ms.value_or(now)) + retention;
+      letter.retention_until_ms = retention;  // made absolute at the commit
       const PartyRef recipient_ref = party_ref(recipient.party);
       if (letter.kind == LetterKind::registered) {
         add_record(EvidenceEvent::submission_acceptance, recipient_ref, actor, std::nullopt);
       }
-      const bool deferred = input.deliver_after_ms && *input.deliver_after_ms > now;
+      const bool deferred = input.deliver_after_ms.has_value();  // decided against the commit's time
+      if (!deferred && recipient.reads_digitally && letter.kind == LetterKind::registered) {
+        add_record(EvidenceEvent::content_consignment, recipient_ref, system_actor(), std::nullopt);
+      }
+      prepared_letter.recipient = recipient;
+      chunk.letters.push_back(std::move(prepared_letter));
+    }
+    sodium_memzero(blob_keys_text.data(), blob_keys_text.size());
+  });
+  return chunk;
+}
+
+std::size_t BatchService::commit_chunk(PreparedChunk& chunk) {
+  auto& impl = *mailbox_.impl_;
+  const MailboxOptions& options = mailbox_.options();
+  const std::int64_t now = mailbox_.clock_ms();
+  std::size_t handled = 0;
+  try {
+  impl.store.run_write([&](store::Transaction& tx) {
+    handled = 0;
+    // The batch row's lock makes instances take chunks of one batch in turn; a chunk prepared from
+    // a position the batch has moved past is dropped.
+    auto batch = tx.query_one("SELECT status, processed_through_line FROM letter_batches WHERE id = ? FOR UPDATE",
+                              {chunk.batch_id});
+    if (!batch || batch->text(0) == "done" || batch->int64(1) != chunk.after_line) return false;
+    if (chunk.batch_done) {
+      tx.execute("UPDATE letter_batches SET status = 'done', finished_at_ms = ? WHERE id = ?", {now, chunk.batch_id});
+      return true;
+    }
+    const PartyRef sender = party_refs(tx, {chunk.sender_party_id}).at(chunk.sender_party_id);
+    std::int64_t accepted = 0, rejected = 0, consigned = 0;
+    // The log's head is locked from here to the commit, so the chunk's evidence indexes are known.
+    std::int64_t next_index = tx.query_one("SELECT size FROM log_head WHERE id = 1 FOR UPDATE")->int64(0);
+    const std::int64_t first_index = next_index;
+    std::vector<std::string> kinds;
+    std::vector<std::string*> records;
+    for (auto& letter : chunk.letters) {
+      ++handled;
+      LetterRow& row = letter.row;
+      // Pointers to the records are kept until the append: no reallocation after this.
+      letter.records.reserve(letter.records.size() + 1);
+      if (letter.new_mailbox) {
+        const auto inserted = tx.execute(
+            "INSERT INTO mailboxes (party_id, key_version, master_key_version, wrapped_key, created_at_ms) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (party_id) DO NOTHING",
+            {*row.recipient_party_id, std::int64_t{letter.new_mailbox->key.version},
+             std::int64_t{letter.new_mailbox->master_version}, letter.new_mailbox->wrapped, now});
+        // Someone made this mailbox after the chunk was prepared: its letters were sealed for a key
+        // that is not the mailbox's. Drop the chunk; it is prepared again against the real key.
+        if (inserted == 0) throw ChunkOutdated{};
+      }
+      row.submitted_at_ms = now;
+      for (auto& [event, record] : letter.records) {
+        stamp(record, now);
+        row.evidence_index[static_cast<std::size_t>(event)] = next_index++;
+        kinds.push_back(evidence_kind(event));
+        records.push_back(&record);
+      }
+      if (letter.refusal) {
+        ++rejected;
+        tx.execute("UPDATE letter_batch_items SET status = 'rejected', error_code = ? WHERE batch_id = ? AND line = ?",
+                   {*letter.refusal, chunk.batch_id, letter.line});
+        if (row.state == LetterState::rejected) insert_letter(tx, row, nullptr, letter.line);
+        continue;
+      }
+      const identity::Recipient& recipient = *letter.recipient;
+      row.retention_until_ms = std::max(now, row.deliver_after_ms.value_or(now)) + *row.retention_until_ms;
+      const bool deferred = row.deliver_after_ms && *row.deliver_after_ms > now;
       if (deferred) {
-        letter.state = LetterState::accepted;
-        letter.channel = recipient.reads_digitally ? "digital" : "paper";
+        row.state = LetterState::accepted;
+        row.channel = recipient.reads_digitally ? "digital" : "paper";
       } else if (!recipient.reads_digitally) {
-        letter.state = LetterState::to_print;
-        letter.channel = "paper";
-        letter.print_reason = "no_digital_mailbox";
+        row.state = LetterState::to_print;
+        row.channel = "paper";
+        row.print_reason = "no_digital_mailbox";
       } else {
-        letter.state = LetterState::consigned;
-        letter.channel = "digital";
-        letter.consigned_at_ms = now;
-        if (letter.kind == LetterKind::registered) {
-          letter.handover_deadline_ms = now + options.handover_deadline_ms;
-          add_record(EvidenceEvent::content_consignment, recipient_ref, system_actor(), std::nullopt);
+        row.state = LetterState::consigned;
+        row.channel = "digital";
+        row.consigned_at_ms = now;
+        if (row.kind == LetterKind::registered) {
+          row.handover_deadline_ms = now + options.handover_deadline_ms;
+          // Prepared as if consigned now; a letter whose deferral ran out already gets its
+          // consignment record here, one deferred beyond now gets it when it is consigned.
+          if (!row.evidence_index[static_cast<std::size_t>(EvidenceEvent::content_consignment)]) {
+            row.evidence_index[static_cast<std::size_t>(EvidenceEvent::content_consignment)] = next_index++;
+            std::string record = evidence_record({EvidenceEvent::content_consignment, now, &row, sender,
+                                                  party_ref(recipient.party), system_actor(), std::nullopt});
+            letter.records.emplace_back(EvidenceEvent::content_consignment, std::move(record));
+            kinds.push_back(evidence_kind(EvidenceEvent::content_consignment));
+            records.push_back(&letter.records.back().second);
+          }
         }
         ++consigned;
       }
-      insert_letter(tx, letter, &sealed, item.line);
-      for (std::size_t i = 0; i < shared_blobs.size(); ++i) {
-        tx.execute("INSERT INTO letter_attachments (letter_id, number, blob_id) VALUES (?, ?, ?)",
-                   {letter.id, static_cast<std::int64_t>(i + 1), shared_blobs[i].first});
+      if (deferred && row.evidence_index[static_cast<std::size_t>(EvidenceEvent::content_consignment)]) {
+        throw std::logic_error("a deferred letter was prepared with a consignment record");
       }
-      if (letter.state == LetterState::consigned)
-        notify_recipient(tx, recipient.party, letter, options.public_url, now);
+      insert_letter(tx, row, &letter.sealed, letter.line);
+      for (std::size_t i = 0; i < chunk.shared_blob_ids.size(); ++i) {
+        tx.execute("INSERT INTO letter_attachments (letter_id, number, blob_id) VALUES (?, ?, ?)",
+                   {row.id, static_cast<std::int64_t>(i + 1), chunk.shared_blob_ids[i]});
+      }
+      if (row.state == LetterState::consigned) notify_recipient(tx, recipient.party, row, options.public_url, now);
       ++accepted;
-      mark_item("accepted", letter.id, std::nullopt);
     }
-    for (auto& [blob_id, key] : shared_blobs) sodium_memzero(key.data(), key.size());
-
     std::vector<transparency::NewEntry> entries;
     entries.reserve(records.size());
     for (std::size_t i = 0; i < records.size(); ++i) {
       entries.push_back(
-          {record_kinds[i], std::span(reinterpret_cast<const std::uint8_t*>(records[i].data()), records[i].size())});
+          {kinds[i], std::span(reinterpret_cast<const std::uint8_t*>(records[i]->data()), records[i]->size())});
     }
     const std::int64_t appended_at = transparency::TransparencyLog::append_all(tx, entries, now);
     if (appended_at != first_index) throw std::logic_error("the log moved while a batch chunk held its head");
-    const std::int64_t last_line = items.back().line;
     tx.execute("UPDATE letter_batch_items SET status = 'accepted' WHERE batch_id = ? AND line > ? AND line <= ? AND "
                "status = 'pending'",
-               {batch_id, done_through, last_line});
-    const bool finished =
-        !tx.query_one("SELECT line FROM letter_batch_items WHERE batch_id = ? AND line > ? LIMIT 1", {batch_id, last_line});
+               {chunk.batch_id, chunk.after_line, chunk.last_line});
+    const bool finished = !tx.query_one("SELECT line FROM letter_batch_items WHERE batch_id = ? AND line > ? LIMIT 1",
+                                        {chunk.batch_id, chunk.last_line});
     tx.execute(
         "UPDATE letter_batches SET accepted = accepted + ?, rejected = rejected + ?, consigned = consigned + ?, "
         "processed_through_line = ?, status = ?, finished_at_ms = ? WHERE id = ?",
-        {accepted, rejected, consigned, last_line, std::string(finished ? "done" : "running"),
-         finished ? store::Value(now) : store::Value(nullptr), batch_id});
+        {accepted, rejected, consigned, chunk.last_line, std::string(finished ? "done" : "running"),
+         finished ? store::Value(now) : store::Value(nullptr), chunk.batch_id});
     return true;
   });
+  } catch (const ChunkOutdated&) {
+    return 0;
+  }
   return handled;
 }
 

@@ -304,7 +304,7 @@ std::int64_t retention_ms_for(store::Transaction& tx, const std::string& sender_
   return row ? row->int64(0) : options.default_retention_ms;
 }
 
-void insert_letter(store::Transaction& tx, const LetterRow& letter, const SealedParts* sealed,
+void insert_letter(store::Transaction& tx, const LetterRow& letter, SealedParts* sealed,
                    std::optional<std::int64_t> batch_line) {
   const auto text = [](const std::optional<std::string>& value) {
     return value ? store::Value(*value) : store::Value(nullptr);
@@ -312,8 +312,8 @@ void insert_letter(store::Transaction& tx, const LetterRow& letter, const Sealed
   const auto number = [](const std::optional<std::int64_t>& value) {
     return value ? store::Value(*value) : store::Value(nullptr);
   };
-  const auto blob = [sealed](const store::Blob SealedParts::*part) {
-    return sealed ? store::Value(sealed->*part) : store::Value(nullptr);
+  const auto blob = [sealed](store::Blob SealedParts::*part) {
+    return sealed ? store::Value(std::move(sealed->*part)) : store::Value(nullptr);
   };
   std::string attachments_sha256;
   for (const auto& sha : letter.attachments_sha256) attachments_sha256 += (attachments_sha256.empty() ? "" : ",") + sha;
@@ -541,7 +541,7 @@ Result<Submission> submit(MailboxService::Impl& impl, store::Transaction& tx, co
   letter.mailbox_key_version = keys.mailbox_key_version;
   letter.wrapped_key = wrapped;
   letter.retention_until_ms = std::max(now, input.deliver_after_ms.value_or(now)) + retention;
-  const SealedParts sealed{wrapped, subject_sealed, content_sealed, attachment_keys_sealed, case_tag};
+  SealedParts sealed{wrapped, subject_sealed, content_sealed, attachment_keys_sealed, case_tag};
   insert_letter(tx, letter, &sealed, request.batch_line);
   for (std::size_t i = 0; i < blob_ids.size(); ++i) {
     tx.execute("INSERT INTO letter_attachments (letter_id, number, blob_id) VALUES (?, ?, ?)",

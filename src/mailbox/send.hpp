@@ -62,8 +62,8 @@ struct SealedParts {
   std::optional<std::string> case_id_tag;
 };
 // Inserts the whole row of a letter as it stands, evidence indexes included; `sealed` is null for a
-// rejected submission, which keeps no content.
-void insert_letter(store::Transaction& tx, const LetterRow& letter, const SealedParts* sealed,
+// rejected submission, which keeps no content. The sealed parts are moved into the statement.
+void insert_letter(store::Transaction& tx, const LetterRow& letter, SealedParts* sealed,
                    std::optional<std::int64_t> batch_line);
 
 // Enqueues the recipient's e-mail and SMS notifications (only the notification text leaves).

@@ -210,15 +210,34 @@ std::int64_t TransparencyLog::append(store::Transaction& tx, std::string_view ki
 std::int64_t TransparencyLog::append_all(store::Transaction& tx, std::span<const NewEntry> entries,
                                          std::int64_t now_ms) {
   const std::int64_t first = tx.query_one("SELECT size FROM log_head WHERE id = 1 FOR UPDATE")->int64(0);
-  std::int64_t index = first;
-  for (const NewEntry& entry : entries) {
-    const Hash leaf = leaf_hash(entry.entry);
-    tx.execute("INSERT INTO log_entries (leaf_index, kind, entry, leaf_hash, appended_at_ms) VALUES (?, ?, ?, ?, ?)",
-               {index, std::string(entry.kind), to_blob(entry.entry), to_blob(leaf), now_ms});
-    if ((index + 1) % (std::int64_t{1} << kTileLevelStep) == 0) save_completed_tiles(tx, index);
-    ++index;
+  // Up to 32 entries per statement: a bulk send appends thousands, and one statement per row
+  // costs more than the row.
+  constexpr std::size_t kRowsPerStatement = 32;
+  std::vector<store::Value> params;
+  for (std::size_t start = 0; start < entries.size(); start += kRowsPerStatement) {
+    const std::size_t rows = std::min(kRowsPerStatement, entries.size() - start);
+    std::string sql = "INSERT INTO log_entries (leaf_index, kind, entry, leaf_hash, appended_at_ms) VALUES ";
+    params.clear();
+    params.reserve(rows * 5);
+    for (std::size_t i = 0; i < rows; ++i) {
+      const NewEntry& entry = entries[start + i];
+      const Hash leaf = leaf_hash(entry.entry);
+      sql += i == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
+      params.emplace_back(first + static_cast<std::int64_t>(start + i));
+      params.emplace_back(std::string(entry.kind));
+      params.emplace_back(to_blob(entry.entry));
+      params.emplace_back(to_blob(leaf));
+      params.emplace_back(now_ms);
+    }
+    tx.execute(sql, params);
   }
-  tx.execute("UPDATE log_head SET size = ? WHERE id = 1", {index});
+  // Tiles completed by these entries, lowest first (a higher tile is made from lower ones).
+  const std::int64_t end = first + static_cast<std::int64_t>(entries.size());
+  const std::int64_t fan_out = std::int64_t{1} << kTileLevelStep;
+  for (std::int64_t index = (first / fan_out + 1) * fan_out - 1; index < end; index += fan_out) {
+    save_completed_tiles(tx, index);
+  }
+  tx.execute("UPDATE log_head SET size = ? WHERE id = 1", {end});
   return first;
 }
 

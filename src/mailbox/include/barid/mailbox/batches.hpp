@@ -73,7 +73,7 @@ class BatchService {
  public:
   explicit BatchService(MailboxService& mailbox);
 
-  inline static constexpr std::size_t kChunkLetters = 500;  // letters per transaction
+  inline static constexpr std::size_t kChunkLetters = 2000;  // letters per transaction
 
   // Checks the template and the whole file (every problem reported with its line, nothing stored when
   // any) and stores the batch for the background to deliver. The same idempotency key returns the
@@ -89,8 +89,18 @@ class BatchService {
   std::size_t process_pending(std::size_t max_letters = 5000);
   // Delivers one chunk of one batch; returns how many recipients it handled (0 when none is left).
   std::size_t process_chunk(const std::string& batch_id, std::size_t max_letters = kChunkLetters);
+  // Delivers up to `max_letters` of one batch, preparing each chunk on a second thread while the
+  // previous one is written. Returns how many recipients were handled.
+  std::size_t deliver(const std::string& batch_id, std::size_t max_letters);
 
  private:
+  struct PreparedChunk;
+  std::optional<std::int64_t> processed_through(const std::string& batch_id);
+  PreparedChunk prepare_chunk(const std::string& batch_id, std::int64_t after_line, std::size_t max_letters);
+  // 0 when the chunk no longer fits the batch (another instance delivered those lines, or made a
+  // recipient's mailbox meanwhile): nothing was written.
+  std::size_t commit_chunk(PreparedChunk& chunk);
+
   MailboxService& mailbox_;
 };
 
