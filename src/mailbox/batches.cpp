@@ -312,12 +312,26 @@ Result<BatchProgress> BatchService::submit(const identity::Principal& sender, co
       tx.execute("INSERT INTO letter_batch_blobs (batch_id, number, blob_id) VALUES (?, ?, ?)",
                  {batch_id, static_cast<std::int64_t>(i + 1), blob_ids[i]});
     }
-    for (const auto& row : file.rows) {
-      tx.execute(
-          "INSERT INTO letter_batch_items (batch_id, line, recipient_type, recipient, fields_sealed, status) "
-          "VALUES (?, ?, ?, ?, ?, 'pending')",
-          {batch_id, static_cast<std::int64_t>(row.line), row.recipient_type, row.recipient,
-           seal_text(batch_key, fields_text(row.fields), batch_part_ad(batch_id, "line:" + std::to_string(row.line)))});
+    // 64 recipients per statement: a million-line file is 15,625 statements, not a million.
+    constexpr std::size_t kRowsPerStatement = 64;
+    std::vector<store::Value> params;
+    for (std::size_t start = 0; start < file.rows.size(); start += kRowsPerStatement) {
+      const std::size_t rows = std::min(kRowsPerStatement, file.rows.size() - start);
+      std::string sql =
+          "INSERT INTO letter_batch_items (batch_id, line, recipient_type, recipient, fields_sealed, status) VALUES ";
+      params.clear();
+      params.reserve(rows * 5);
+      for (std::size_t i = 0; i < rows; ++i) {
+        const auto& row = file.rows[start + i];
+        sql += i == 0 ? "(?, ?, ?, ?, ?, 'pending')" : ", (?, ?, ?, ?, ?, 'pending')";
+        params.emplace_back(batch_id);
+        params.emplace_back(static_cast<std::int64_t>(row.line));
+        params.emplace_back(row.recipient_type);
+        params.emplace_back(row.recipient);
+        params.emplace_back(seal_text(batch_key, fields_text(row.fields),
+                                      batch_part_ad(batch_id, "line:" + std::to_string(row.line))));
+      }
+      tx.execute(sql, params);
     }
     log::info("letter_batch_accepted",
               {{"batch_id", batch_id}, {"recipients", static_cast<std::int64_t>(file.rows.size())}});
@@ -700,21 +714,38 @@ std::size_t BatchService::commit_chunk(PreparedChunk& chunk) {
     const std::int64_t first_index = next_index;
     std::vector<std::string> kinds;
     std::vector<std::string*> records;
+    // New mailboxes first, all at once. If one exists already, someone made it after the chunk was
+    // prepared: its letters were sealed for a key that is not the mailbox's, so the chunk is dropped
+    // and prepared again against the real key.
+    std::vector<const PreparedChunk::Letter*> new_mailboxes;
+    for (const auto& letter : chunk.letters) {
+      if (letter.new_mailbox) new_mailboxes.push_back(&letter);
+    }
+    for (std::size_t start = 0; start < new_mailboxes.size(); start += 64) {
+      const std::size_t rows = std::min<std::size_t>(64, new_mailboxes.size() - start);
+      std::string sql = "INSERT INTO mailboxes (party_id, key_version, master_key_version, wrapped_key, created_at_ms) VALUES ";
+      std::vector<store::Value> params;
+      params.reserve(rows * 5);
+      for (std::size_t i = 0; i < rows; ++i) {
+        const auto& letter = *new_mailboxes[start + i];
+        sql += i == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
+        params.emplace_back(*letter.row.recipient_party_id);
+        params.emplace_back(std::int64_t{letter.new_mailbox->key.version});
+        params.emplace_back(std::int64_t{letter.new_mailbox->master_version});
+        params.emplace_back(letter.new_mailbox->wrapped);
+        params.emplace_back(now);
+      }
+      if (tx.execute(sql + " ON CONFLICT (party_id) DO NOTHING", params) != static_cast<std::int64_t>(rows)) {
+        throw ChunkOutdated{};
+      }
+    }
+    std::vector<LetterToInsert> to_insert;
+    to_insert.reserve(chunk.letters.size());
     for (auto& letter : chunk.letters) {
       ++handled;
       LetterRow& row = letter.row;
       // Pointers to the records are kept until the append: no reallocation after this.
       letter.records.reserve(letter.records.size() + 1);
-      if (letter.new_mailbox) {
-        const auto inserted = tx.execute(
-            "INSERT INTO mailboxes (party_id, key_version, master_key_version, wrapped_key, created_at_ms) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (party_id) DO NOTHING",
-            {*row.recipient_party_id, std::int64_t{letter.new_mailbox->key.version},
-             std::int64_t{letter.new_mailbox->master_version}, letter.new_mailbox->wrapped, now});
-        // Someone made this mailbox after the chunk was prepared: its letters were sealed for a key
-        // that is not the mailbox's. Drop the chunk; it is prepared again against the real key.
-        if (inserted == 0) throw ChunkOutdated{};
-      }
       row.submitted_at_ms = now;
       for (auto& [event, record] : letter.records) {
         stamp(record, now);
@@ -726,7 +757,7 @@ std::size_t BatchService::commit_chunk(PreparedChunk& chunk) {
         ++rejected;
         tx.execute("UPDATE letter_batch_items SET status = 'rejected', error_code = ? WHERE batch_id = ? AND line = ?",
                    {*letter.refusal, chunk.batch_id, letter.line});
-        if (row.state == LetterState::rejected) insert_letter(tx, row, nullptr, letter.line);
+        if (row.state == LetterState::rejected) to_insert.push_back({&row, nullptr, letter.line});
         continue;
       }
       const identity::Recipient& recipient = *letter.recipient;
@@ -761,13 +792,18 @@ std::size_t BatchService::commit_chunk(PreparedChunk& chunk) {
       if (deferred && row.evidence_index[static_cast<std::size_t>(EvidenceEvent::content_consignment)]) {
         throw std::logic_error("a deferred letter was prepared with a consignment record");
       }
-      insert_letter(tx, row, &letter.sealed, letter.line);
-      for (std::size_t i = 0; i < chunk.shared_blob_ids.size(); ++i) {
-        tx.execute("INSERT INTO letter_attachments (letter_id, number, blob_id) VALUES (?, ?, ?)",
-                   {row.id, static_cast<std::int64_t>(i + 1), chunk.shared_blob_ids[i]});
-      }
+      to_insert.push_back({&row, &letter.sealed, letter.line});
       if (row.state == LetterState::consigned) notify_recipient(tx, recipient.party, row, options.public_url, now);
       ++accepted;
+    }
+    insert_letters(tx, to_insert);
+    // Their shared attachments, once the letters exist.
+    for (const auto& item : to_insert) {
+      if (item.sealed == nullptr) continue;
+      for (std::size_t i = 0; i < chunk.shared_blob_ids.size(); ++i) {
+        tx.execute("INSERT INTO letter_attachments (letter_id, number, blob_id) VALUES (?, ?, ?)",
+                   {item.letter->id, static_cast<std::int64_t>(i + 1), chunk.shared_blob_ids[i]});
+      }
     }
     std::vector<transparency::NewEntry> entries;
     entries.reserve(records.size());

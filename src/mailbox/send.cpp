@@ -1,5 +1,6 @@
 // Sending letters: validation, sealing under a fresh letter key, the submission and consignment
 // evidence, the recipient's notification — all in one transaction, or none of it.
+#include <barid/core/check.hpp>
 #include <barid/core/time.hpp>
 #include <barid/mailbox/markdown.hpp>
 #include <barid/notify/outbox.hpp>
@@ -304,8 +305,22 @@ std::int64_t retention_ms_for(store::Transaction& tx, const std::string& sender_
   return row ? row->int64(0) : options.default_retention_ms;
 }
 
-void insert_letter(store::Transaction& tx, const LetterRow& letter, SealedParts* sealed,
-                   std::optional<std::int64_t> batch_line) {
+namespace {
+
+constexpr std::size_t kLetterColumnCount = 45;
+constexpr const char* kInsertLetters =
+    "INSERT INTO letters (id, sender_party_id, sender_user_id, recipient_party_id, recipient_kind, "
+    "recipient_identifier, batch_id, batch_line, thread_id, in_reply_to, kind, legal_notification, mandatory, "
+    "reply_allowed, reply_by_ms, deliver_after_ms, notification, language, case_id_tag, state, channel, "
+    "rejection_reason, mailbox_key_version, wrapped_key, subject_sealed, content_sealed, attachment_keys_sealed, "
+    "content_sha256, attachments_sha256, size_bytes, attachment_count, sender_assurance, submitted_at_ms, "
+    "consigned_at_ms, handover_deadline_ms, retention_until_ms, folder, unread, print_reason, acceptance_log_index, "
+    "rejection_log_index, consignment_log_index, handover_log_index, handover_failure_log_index, relay_log_index) "
+    "VALUES ";
+
+void append_letter_params(std::vector<store::Value>& params, const LetterToInsert& item) {
+  const LetterRow& letter = *item.letter;
+  SealedParts* sealed = item.sealed;
   const auto text = [](const std::optional<std::string>& value) {
     return value ? store::Value(*value) : store::Value(nullptr);
   };
@@ -317,63 +332,78 @@ void insert_letter(store::Transaction& tx, const LetterRow& letter, SealedParts*
   };
   std::string attachments_sha256;
   for (const auto& sha : letter.attachments_sha256) attachments_sha256 += (attachments_sha256.empty() ? "" : ",") + sha;
-  const std::vector<store::Value> params{letter.id,
-                                         letter.sender_party_id,
-                                         letter.sender_user_id,
-                                         text(letter.recipient_party_id),
-                                         letter.recipient_kind,
-                                         letter.recipient_identifier,
-                                         text(letter.batch_id),
-                                         number(batch_line),
-                                         letter.thread_id,
-                                         text(letter.in_reply_to),
-                                         std::string(to_string(letter.kind)),
-                                         std::int64_t{letter.legal_notification},
-                                         std::int64_t{letter.mandatory},
-                                         std::int64_t{letter.reply_allowed},
-                                         number(letter.reply_by_ms),
-                                         number(letter.deliver_after_ms),
-                                         letter.notification,
-                                         letter.language,
-                                         sealed ? text(sealed->case_id_tag) : store::Value(nullptr),
-                                         std::string(to_string(letter.state)),
-                                         letter.channel,
-                                         text(letter.rejection_reason),
-                                         number(letter.mailbox_key_version),
-                                         blob(&SealedParts::wrapped_key),
-                                         blob(&SealedParts::subject),
-                                         blob(&SealedParts::content),
-                                         blob(&SealedParts::attachment_keys),
-                                         letter.content_sha256,
-                                         attachments_sha256,
-                                         letter.size_bytes,
-                                         std::int64_t{letter.attachment_count},
-                                         letter.sender_assurance,
-                                         letter.submitted_at_ms,
-                                         number(letter.consigned_at_ms),
-                                         number(letter.handover_deadline_ms),
-                                         number(letter.retention_until_ms),
-                                         letter.folder,
-                                         std::int64_t{letter.unread},
-                                         text(letter.print_reason),
-                                         number(letter.evidence_index[0]),
-                                         number(letter.evidence_index[1]),
-                                         number(letter.evidence_index[2]),
-                                         number(letter.evidence_index[3]),
-                                         number(letter.evidence_index[4]),
-                                         number(letter.evidence_index[5])};
-  tx.execute(
-      "INSERT INTO letters (id, sender_party_id, sender_user_id, recipient_party_id, recipient_kind, "
-      "recipient_identifier, batch_id, batch_line, thread_id, in_reply_to, kind, legal_notification, mandatory, "
-      "reply_allowed, reply_by_ms, deliver_after_ms, notification, language, case_id_tag, state, channel, "
-      "rejection_reason, mailbox_key_version, wrapped_key, subject_sealed, content_sealed, attachment_keys_sealed, "
-      "content_sha256, attachments_sha256, size_bytes, attachment_count, sender_assurance, submitted_at_ms, "
-      "consigned_at_ms, handover_deadline_ms, retention_until_ms, folder, unread, print_reason, acceptance_log_index, "
-      "rejection_log_index, consignment_log_index, handover_log_index, handover_failure_log_index, relay_log_index) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-      "?, ?, "
-      "?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      params);
+  params.emplace_back(letter.id);
+  params.emplace_back(letter.sender_party_id);
+  params.emplace_back(letter.sender_user_id);
+  params.push_back(text(letter.recipient_party_id));
+  params.emplace_back(letter.recipient_kind);
+  params.emplace_back(letter.recipient_identifier);
+  params.push_back(text(letter.batch_id));
+  params.push_back(number(item.batch_line));
+  params.emplace_back(letter.thread_id);
+  params.push_back(text(letter.in_reply_to));
+  params.emplace_back(std::string(to_string(letter.kind)));
+  params.emplace_back(std::int64_t{letter.legal_notification});
+  params.emplace_back(std::int64_t{letter.mandatory});
+  params.emplace_back(std::int64_t{letter.reply_allowed});
+  params.push_back(number(letter.reply_by_ms));
+  params.push_back(number(letter.deliver_after_ms));
+  params.emplace_back(letter.notification);
+  params.emplace_back(letter.language);
+  params.push_back(sealed ? text(sealed->case_id_tag) : store::Value(nullptr));
+  params.emplace_back(std::string(to_string(letter.state)));
+  params.emplace_back(letter.channel);
+  params.push_back(text(letter.rejection_reason));
+  params.push_back(number(letter.mailbox_key_version));
+  params.push_back(blob(&SealedParts::wrapped_key));
+  params.push_back(blob(&SealedParts::subject));
+  params.push_back(blob(&SealedParts::content));
+  params.push_back(blob(&SealedParts::attachment_keys));
+  params.emplace_back(letter.content_sha256);
+  params.emplace_back(std::move(attachments_sha256));
+  params.emplace_back(letter.size_bytes);
+  params.emplace_back(std::int64_t{letter.attachment_count});
+  params.emplace_back(letter.sender_assurance);
+  params.emplace_back(letter.submitted_at_ms);
+  params.push_back(number(letter.consigned_at_ms));
+  params.push_back(number(letter.handover_deadline_ms));
+  params.push_back(number(letter.retention_until_ms));
+  params.emplace_back(letter.folder);
+  params.emplace_back(std::int64_t{letter.unread});
+  params.push_back(text(letter.print_reason));
+  for (const auto& index : letter.evidence_index) params.push_back(number(index));
+}
+
+}  // namespace
+
+void insert_letters(store::Transaction& tx, std::span<const LetterToInsert> letters) {
+  // Sixteen rows per statement: one round trip to PostgreSQL for sixteen letters, and less work
+  // per row on SQLite.
+  constexpr std::size_t kRowsPerStatement = 16;
+  static const std::string kRow = [] {
+    std::string row = "(";
+    for (std::size_t i = 0; i < kLetterColumnCount; ++i) row += i == 0 ? "?" : ", ?";
+    return row + ")";
+  }();
+  std::vector<store::Value> params;
+  for (std::size_t start = 0; start < letters.size(); start += kRowsPerStatement) {
+    const std::size_t rows = std::min(kRowsPerStatement, letters.size() - start);
+    std::string sql = kInsertLetters;
+    params.clear();
+    params.reserve(rows * kLetterColumnCount);
+    for (std::size_t i = 0; i < rows; ++i) {
+      sql += i == 0 ? kRow : ", " + kRow;
+      append_letter_params(params, letters[start + i]);
+    }
+    BARID_CHECK(params.size() == rows * kLetterColumnCount, "a letter row has one value per column");
+    tx.execute(sql, params);
+  }
+}
+
+void insert_letter(store::Transaction& tx, const LetterRow& letter, SealedParts* sealed,
+                   std::optional<std::int64_t> batch_line) {
+  const LetterToInsert one{&letter, sealed, batch_line};
+  insert_letters(tx, std::span(&one, 1));
 }
 
 SentLetter sent_view(store::Transaction& tx, const LetterRow& letter) {

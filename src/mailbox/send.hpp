@@ -4,6 +4,7 @@
 #include "internal.hpp"
 
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -65,6 +66,13 @@ struct SealedParts {
 // rejected submission, which keeps no content. The sealed parts are moved into the statement.
 void insert_letter(store::Transaction& tx, const LetterRow& letter, SealedParts* sealed,
                    std::optional<std::int64_t> batch_line);
+struct LetterToInsert {
+  const LetterRow* letter = nullptr;
+  SealedParts* sealed = nullptr;
+  std::optional<std::int64_t> batch_line;
+};
+// The same for many letters, several rows per statement.
+void insert_letters(store::Transaction& tx, std::span<const LetterToInsert> letters);
 
 // Enqueues the recipient's e-mail and SMS notifications (only the notification text leaves).
 void notify_recipient(store::Transaction& tx, const identity::Party& recipient, const LetterRow& letter,
