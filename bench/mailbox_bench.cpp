@@ -7,6 +7,7 @@
 //
 //   barid_bench_mailbox --database sqlite:/tmp/x/barid.db --data-dir /tmp/x --letters 1000000
 #include <barid/app/node.hpp>
+#include <barid/core/log.hpp>
 #include <barid/core/time.hpp>
 #include <barid/crypto/crypto.hpp>
 #include <barid/mailbox/batches.hpp>
@@ -89,6 +90,7 @@ int main(int argc, char** argv) {
   cli.add_option("--letters", letters, "letters (and distinct recipients)");
   cli.add_option("--samples", samples, "list/open/verify samples");
   CLI11_PARSE(cli, argc, argv);
+  log::write_to_file("/dev/null");  // the figures, not the server's log lines
 
   app::Config config;
   config.database = database;

@@ -411,6 +411,9 @@ void AuthorizationMatrix::add_mailbox_cases(std::map<std::string, RouteCase>& c,
                                                            recipient_may};
   c["POST /api/v1/mailbox/letters/{id}/replies"] = {true, received("/replies", {{"body", "thank you"}}, true),
                                                     recipient_may};
+  c["POST /api/v1/mailbox/letters/{id}/forwards"] = {
+      true, received("/forwards", {{"recipient", {{"type", "national_id"}, {"id", "19990000000002"}}}}, true),
+      recipient_may};
   c["GET /api/v1/mailbox/labels"] = {false,
                                      [](const Actor&, Target) { return Call{"/api/v1/mailbox/labels", nullptr, {}}; },
                                      signed_in};

@@ -491,6 +491,44 @@ TEST_P(MailboxTest, RepliesFollowTheSendersRules) {
   EXPECT_EQ(reply("00000000-0000-7000-8000-000000000000", "reply-4").status, 404);
 }
 
+TEST_P(MailboxTest, ARecipientForwardsALetterWithItsAttachmentsInTheSameThread) {
+  Json letter = letter_to(kAmina, "Court date");
+  letter["attachments"] = {{{"file_name", "summons.pdf"}, {"content_base64", crypto::base64_encode(std::vector<std::uint8_t>(
+                                                                                 kPdf.begin(), kPdf.end()))}}};
+  const std::string id = send_ok(letter, "to-forward");
+  const auto forward = [&](const std::string& token, const Json& body, const std::string& key) {
+    return client().request("POST", "/api/v1/mailbox/letters/" + id + "/forwards", body.dump(),
+                            {{"Authorization", "Bearer " + token},
+                             {"Content-Type", "application/json"},
+                             {"Idempotency-Key", key}});
+  };
+  const Json to_karim = {{"recipient", {{"type", "national_id"}, {"id", kKarim}}}, {"comment", "For your advice."}};
+  const auto sent = forward(amina_, to_karim, "fwd-1");
+  ASSERT_EQ(sent.status, 201) << sent.body;
+  // Forwarding read the letter: its handover is recorded for the sender.
+  EXPECT_FALSE(client().get("/api/v1/letters/" + id, tax_).json()["opened_at"].is_null());
+  const auto inbox = client().get("/api/v1/mailbox/letters", karim_).json()["letters"];
+  ASSERT_EQ(inbox.size(), 1u);
+  EXPECT_EQ(inbox[0]["subject"], "Fwd: Court date");
+  EXPECT_EQ(inbox[0]["thread_id"], id);
+  EXPECT_EQ(inbox[0]["sender"]["identifier"], kAmina);
+  const auto opened = client().get("/api/v1/mailbox/letters/" + inbox[0]["id"].get<std::string>(), karim_).json();
+  const std::string body = opened["body"];
+  EXPECT_EQ(body.rfind("For your advice.", 0), 0u) << body;
+  EXPECT_NE(body.find("your assessment for 2026 is ready."), std::string::npos);
+  EXPECT_EQ(opened["in_reply_to"], id);
+  ASSERT_EQ(opened["attachments"].size(), 1u);
+  EXPECT_EQ(client()
+                .get("/api/v1/mailbox/letters/" + inbox[0]["id"].get<std::string>() + "/attachments/1", karim_)
+                .body,
+            kPdf);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM letter_blobs"), 1) << "the attachment is shared, not copied";
+  // Only the letter's recipient side may forward it; unknown recipients are refused.
+  EXPECT_EQ(forward(karim_, to_karim, "fwd-2").status, 404);
+  EXPECT_EQ(forward(amina_, {{"recipient", {{"id", "10101010101010"}}}}, "fwd-3").error_code(), "unknown_recipient");
+  EXPECT_EQ(forward(amina_, to_karim, "fwd-1").header("idempotent-replayed"), "true");
+}
+
 TEST_P(MailboxTest, DeferredLettersAreConsignedWhenTheirTimeComes) {
   Json letter = letter_to(kAmina, "Later");
   letter["deliver_after"] = format_utc_ms(node_->clock_ms() + 2 * kDayMs);

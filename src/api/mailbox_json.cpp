@@ -312,6 +312,10 @@ Result<BatchRequest> read_batch_request(Context& context) {
   return request;
 }
 
+Result<mailbox::RecipientAddress> read_recipient_field(const Json& body) {
+  return read_recipient(body);
+}
+
 Result<std::string> idempotency_key(Context& context) {
   const auto key = context.request().header("Idempotency-Key");
   if (!key || key->empty()) {

@@ -31,6 +31,8 @@ struct BatchRequest {
 Result<BatchRequest> read_batch_request(Context& context);
 
 Result<std::string> idempotency_key(Context& context);
+// {"recipient": {"type": "national_id", "id": "…"}} from a request body.
+Result<mailbox::RecipientAddress> read_recipient_field(const Json& body);
 
 Json party_ref_json(const mailbox::PartyRef& party);
 Json evidence_json(const std::vector<mailbox::EvidenceSummary>& evidence, const std::string& letter_path);

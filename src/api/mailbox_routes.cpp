@@ -352,6 +352,37 @@ void Api::add_mailbox_routes() {
          return submission_response(submission, context.request().request_id);
        }});
 
+  add({.method = http::Method::post,
+       .path = "/api/v1/mailbox/letters/{id}/forwards",
+       .operation_id = "forwardLetter",
+       .summary = "Forward a received letter to another party (the recipient, or a delegate with mailbox:reply): an "
+                  "ordinary letter in the same thread with the comment above the original text and the original "
+                  "attachments. Needs an Idempotency-Key",
+       .tag = "mailbox",
+       .access = Access::authenticated(),
+       .request_schema = schema::object(
+           {{"recipient", schema::object({{"type", schema::enumeration({"national_id", "registry_number",
+                                                                         "authority_code"})},
+                                          {"id", schema::string()}},
+                                         {"id"})},
+            {"comment", schema::string("at most 10,000 characters")}},
+           {"recipient"}),
+       .success_status = 201,
+       .response_schema = schema::object({{"letter", sent_letter_schema()}}, {"letter"}),
+       .error_codes = {"letter_not_found", "content_destroyed", "recipient_required", "invalid_recipient_type",
+                       "unknown_recipient", "recipient_unreachable", "invalid_comment", "idempotency_key_required",
+                       "idempotency_key_reused", "unsupported_media_type"},
+       .handler = [&mailbox](Context& context) -> Result<http::Response> {
+         BARID_ASSIGN_OR_RETURN(auto key, idempotency_key(context));
+         BARID_ASSIGN_OR_RETURN(auto body, context.json_body());
+         BARID_ASSIGN_OR_RETURN(auto to, read_recipient_field(body));
+         FieldReader reader(body);
+         BARID_ASSIGN_OR_RETURN(auto comment, reader.optional_string("comment", 0, 100'000));
+         BARID_ASSIGN_OR_RETURN(auto submission, mailbox.forward(context.caller(), context.path_param("id"), to,
+                                                                 comment.value_or(""), key));
+         return submission_response(submission, context.request().request_id);
+       }});
+
   add({.method = http::Method::get,
        .path = "/api/v1/mailbox/labels",
        .operation_id = "listLabels",

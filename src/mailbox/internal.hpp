@@ -132,6 +132,19 @@ std::optional<LetterAction> action_from_json(const Json& json);
 std::string encode_cursor(std::int64_t at_ms, const std::string& id);
 std::optional<std::pair<std::int64_t, std::string>> decode_cursor(const std::string& cursor);
 
+// A letter opened on the recipient side: the first opening recorded (ContentHandover for a
+// registered letter, naming who), the document and attachment keys decrypted.
+struct OpenedContent {
+  LetterRow letter;
+  std::string document;
+  std::string attachment_keys;
+  PartyRef sender;
+  PartyRef recipient;
+};
+Result<OpenedContent> open_for_recipient(MailboxService::Impl& impl, const identity::Principal& caller,
+                                         const std::string& letter_id, std::int64_t now, identity::Scope scope,
+                                         std::string_view action);
+
 // HMAC tag of a case id under a mailbox key, so letters can be found by case id without storing it.
 std::string case_id_tag(const MailboxKey& mailbox_key, const std::string& case_id);
 

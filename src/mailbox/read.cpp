@@ -256,27 +256,13 @@ Result<LetterPage> MailboxService::list(const identity::Principal& caller, const
   return impl_->store.write<LetterPage>(work);
 }
 
-namespace {
-
-struct OpenedContent {
-  LetterRow letter;
-  std::string document;
-  std::string attachment_keys;
-  PartyRef sender;
-  PartyRef recipient;
-};
-
-}  // namespace
-
-// Opens a letter for the recipient side, recording the first opening; the decrypted document and
-// attachment keys come back for the caller to use.
-static Result<OpenedContent> open_for_recipient(MailboxService::Impl& impl, const identity::Principal& caller,
-                                                const std::string& letter_id, std::int64_t now) {
+Result<OpenedContent> detail::open_for_recipient(MailboxService::Impl& impl, const identity::Principal& caller,
+                                                 const std::string& letter_id, std::int64_t now, identity::Scope scope,
+                                                 std::string_view action) {
   return impl.store.write<OpenedContent>([&](store::Transaction& tx) -> Result<OpenedContent> {
     auto letter = load_letter(tx, letter_id, /*for_update=*/true);
     if (!letter) return letter_not_found();
-    BARID_ASSIGN_OR_RETURN(
-        auto access, authorize_recipient(impl, tx, caller, *letter, identity::Scope::mailbox_read, "mailbox.open"));
+    BARID_ASSIGN_OR_RETURN(auto access, authorize_recipient(impl, tx, caller, *letter, scope, action));
     if (letter->content_destroyed_at_ms) return content_destroyed();
     auto refs = party_refs(tx, {letter->sender_party_id, *letter->recipient_party_id});
     const PartyRef sender = refs.at(letter->sender_party_id);
@@ -315,7 +301,7 @@ static Result<OpenedContent> open_for_recipient(MailboxService::Impl& impl, cons
 }
 
 Result<OpenedLetter> MailboxService::open(const identity::Principal& caller, const std::string& letter_id) {
-  BARID_ASSIGN_OR_RETURN(auto opened, open_for_recipient(*impl_, caller, letter_id, clock_ms()));
+  BARID_ASSIGN_OR_RETURN(auto opened, open_for_recipient(*impl_, caller, letter_id, clock_ms(), identity::Scope::mailbox_read, "mailbox.open"));
   const Json document = Json::parse(opened.document);
   OpenedLetter out;
   std::vector<std::string> labels;
@@ -356,13 +342,13 @@ Result<OpenedLetter> MailboxService::open(const identity::Principal& caller, con
 }
 
 Result<std::string> MailboxService::content_document(const identity::Principal& caller, const std::string& letter_id) {
-  BARID_ASSIGN_OR_RETURN(auto opened, open_for_recipient(*impl_, caller, letter_id, clock_ms()));
+  BARID_ASSIGN_OR_RETURN(auto opened, open_for_recipient(*impl_, caller, letter_id, clock_ms(), identity::Scope::mailbox_read, "mailbox.open"));
   return std::move(opened.document);
 }
 
 Result<AttachmentContent> MailboxService::attachment(const identity::Principal& caller, const std::string& letter_id,
                                                      int number) {
-  BARID_ASSIGN_OR_RETURN(auto opened, open_for_recipient(*impl_, caller, letter_id, clock_ms()));
+  BARID_ASSIGN_OR_RETURN(auto opened, open_for_recipient(*impl_, caller, letter_id, clock_ms(), identity::Scope::mailbox_read, "mailbox.open"));
   const Json document = Json::parse(opened.document);
   const Json keys = Json::parse(opened.attachment_keys);
   sodium_memzero(opened.attachment_keys.data(), opened.attachment_keys.size());

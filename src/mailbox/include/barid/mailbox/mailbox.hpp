@@ -118,6 +118,12 @@ class MailboxService {
   // sender, in the same thread.
   Result<Submission> reply(const identity::Principal& caller, const std::string& letter_id, LetterInput reply,
                            const std::string& idempotency_key);
+  // Forwards a letter the caller's party received (the recipient, or a delegate with mailbox:reply)
+  // to another party: an ordinary letter from the caller's party, in the same thread, with the
+  // comment above the original text and the original attachments (shared, not copied).
+  Result<Submission> forward(const identity::Principal& caller, const std::string& letter_id,
+                             const RecipientAddress& to, const std::string& comment,
+                             const std::string& idempotency_key);
 
   // The sender's view.
   Result<SentLetter> sent_letter(const identity::Principal& sender, const std::string& letter_id);
