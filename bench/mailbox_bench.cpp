@@ -65,12 +65,14 @@ void make_recipients(store::Store& store, std::int64_t count, const std::string&
     store.run_write([&](store::Transaction& tx) {
       for (std::int64_t i = start; i < std::min(count, start + kChunk); ++i) {
         const std::string party_id = crypto::new_uuid();
-        tx.execute("INSERT INTO parties (id, kind, identifier, name_ar, name_latin, email, phone, language, "
-                   "created_at_ms) VALUES (?, 'citizen', ?, 'مواطن', ?, NULL, NULL, 'ar', ?)",
-                   {party_id, national_id(i), "Citizen " + std::to_string(i), now});
-        tx.execute("INSERT INTO users (id, login, party_id, roles, password_hash, created_at_ms, disabled) "
-                   "VALUES (?, ?, ?, 'citizen', ?, ?, 0)",
-                   {crypto::new_uuid(), "bench-" + std::to_string(i), party_id, password_hash, now});
+        tx.execute(
+            "INSERT INTO parties (id, kind, identifier, name_ar, name_latin, email, phone, language, "
+            "created_at_ms) VALUES (?, 'citizen', ?, 'مواطن', ?, NULL, NULL, 'ar', ?)",
+            {party_id, national_id(i), "Citizen " + std::to_string(i), now});
+        tx.execute(
+            "INSERT INTO users (id, login, party_id, roles, password_hash, created_at_ms, disabled) "
+            "VALUES (?, ?, ?, 'citizen', ?, ?, 0)",
+            {crypto::new_uuid(), "bench-" + std::to_string(i), party_id, password_hash, now});
       }
       return true;
     });
@@ -106,17 +108,17 @@ int main(int argc, char** argv) {
 
   std::printf("mailbox benchmark: %lld registered letters, 1 KiB body, to as many recipients, on %s\n",
               static_cast<long long>(letters), node.store().describe().c_str());
-  auto sender_party =
-      identity.create_party({identity::PartyKind::authority, "BENCH-TAX", "مصلحة الضرائب", "Tax Authority",
-                             std::nullopt, std::nullopt, "ar"});
+  auto sender_party = identity.create_party({identity::PartyKind::authority, "BENCH-TAX", "مصلحة الضرائب",
+                                             "Tax Authority", std::nullopt, std::nullopt, "ar"});
   if (!sender_party) {
     std::fprintf(stderr, "the database must be empty: %s\n", sender_party.error().message.c_str());
     return 1;
   }
-  auto sender_user = identity.create_user({"bench-tax", sender_party->id, {identity::Role::authority_sender},
-                                           "bench passphrase 2026"});
+  auto sender_user = identity.create_user(
+      {"bench-tax", sender_party->id, {identity::Role::authority_sender}, "bench passphrase 2026"});
   auto start = Clock::now();
-  make_recipients(node.store(), letters, crypto::hash_password("bench passphrase 2026", crypto::PasswordCost::fast_for_tests));
+  make_recipients(node.store(), letters,
+                  crypto::hash_password("bench passphrase 2026", crypto::PasswordCost::fast_for_tests));
   std::printf("  set-up: %lld recipients with a login each, %.1f s (not measured)\n", static_cast<long long>(letters),
               seconds_since(start));
 
@@ -202,9 +204,10 @@ int main(int argc, char** argv) {
   const auto open = percentiles(open_ms);
   std::printf("  list a mailbox's first page: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d samples)\n", list.p50_ms,
               list.p99_ms, list.max_ms, samples);
-  std::printf("  open a letter (first opening, ContentHandover recorded durably): p50 %.2f ms, p99 %.2f ms, max %.2f "
-              "ms\n",
-              open.p50_ms, open.p99_ms, open.max_ms);
+  std::printf(
+      "  open a letter (first opening, ContentHandover recorded durably): p50 %.2f ms, p99 %.2f ms, max %.2f "
+      "ms\n",
+      open.p50_ms, open.p99_ms, open.max_ms);
 
   // Bundles of the handovers just recorded, verified offline.
   std::vector<Json> bundles;

@@ -102,8 +102,9 @@ class AuthorizationMatrix : public ::testing::TestWithParam<std::string> {
     victim_party_ = node_->party_id_of("victim");
     node_->add_user(PartyKind::authority, "INTEG-1", "integration", Role::authority_sender);
     // A citizen nobody logs in for, with a postal address: letters to it go on paper.
-    auto paper = node_->node().identity().create_party({PartyKind::citizen, "19990000000009", "ورقي", "Paper Citizen",
-                                                        std::nullopt, std::nullopt, "ar", "1 Nile Street\nCairo 11511"});
+    auto paper =
+        node_->node().identity().create_party({PartyKind::citizen, "19990000000009", "ورقي", "Paper Citizen",
+                                               std::nullopt, std::nullopt, "ar", "1 Nile Street\nCairo 11511"});
     if (!paper) throw std::runtime_error("paper party: " + paper.error().code);
     other_letter_ = send("integration", PartyKind::citizen, "19990000000001");
   }
@@ -169,7 +170,8 @@ class AuthorizationMatrix : public ::testing::TestWithParam<std::string> {
     input.letter.body = "body";
     const std::string file = "recipient,name\n19990000000001,Victim\n";
     input.recipients = file;
-    auto batch = node_->node().batches().submit(full_principal(login), input, "matrix-batch-" + std::to_string(counter_++));
+    auto batch =
+        node_->node().batches().submit(full_principal(login), input, "matrix-batch-" + std::to_string(counter_++));
     if (!batch) throw std::runtime_error("batch: " + batch.error().code);
     return batch->id;
   }
@@ -336,7 +338,9 @@ std::map<std::string, RouteCase> AuthorizationMatrix::cases() {
 }
 
 void AuthorizationMatrix::add_mailbox_cases(std::map<std::string, RouteCase>& c, const std::string& missing_id) {
-  const auto senders = [](const Actor& actor, Target) { return is_any(actor, {Role::authority_sender, Role::business}); };
+  const auto senders = [](const Actor& actor, Target) {
+    return is_any(actor, {Role::authority_sender, Role::business});
+  };
   const auto keyed = [this](const std::string& prefix) {
     return std::vector<std::pair<std::string, std::string>>{{"Idempotency-Key", prefix + std::to_string(counter_++)}};
   };
@@ -349,25 +353,28 @@ void AuthorizationMatrix::add_mailbox_cases(std::map<std::string, RouteCase>& c,
                                              keyed("letter-")};
                                },
                                senders};
-  c["GET /api/v1/letters"] = {false, [](const Actor&, Target) { return Call{"/api/v1/letters", nullptr, {}}; },
+  c["GET /api/v1/letters"] = {false,
+                              [](const Actor&, Target) {
+                                return Call{"/api/v1/letters", nullptr, {}};
+                              },
                               signed_in};
   // A letter's sender side: only the party that sent it.
-  c["GET /api/v1/letters/{id}"] = {true,
-                                   [this, missing_id](const Actor& actor, Target target) {
-                                     const std::string id = target == Target::own     ? own_letter(actor)
-                                                            : target == Target::other ? other_letter_
-                                                                                      : missing_id;
-                                     return Call{"/api/v1/letters/" + id, nullptr, {}};
-                                   },
-                                   [](const Actor& actor, Target target) {
-                                     return target == Target::own &&
-                                            is_any(actor, {Role::authority_sender, Role::business});
-                                   }};
+  c["GET /api/v1/letters/{id}"] = {
+      true,
+      [this, missing_id](const Actor& actor, Target target) {
+        const std::string id = target == Target::own     ? own_letter(actor)
+                               : target == Target::other ? other_letter_
+                                                         : missing_id;
+        return Call{"/api/v1/letters/" + id, nullptr, {}};
+      },
+      [](const Actor& actor, Target target) {
+        return target == Target::own && is_any(actor, {Role::authority_sender, Role::business});
+      }};
   // Evidence: the sender, or the recipient side.
   const auto evidence_may = [](const Actor& actor, Target target) {
     if (target != Target::own || !actor.role) return false;
     if (is_any(actor, {Role::authority_sender, Role::business})) return true;  // their sent letter
-    return reads_mailbox(actor);                                              // their received letter
+    return reads_mailbox(actor);                                               // their received letter
   };
   for (const std::string base : {"/api/v1/letters/", "/api/v1/mailbox/letters/"}) {
     const std::string key_base = base + "{id}/evidence";
@@ -384,12 +391,14 @@ void AuthorizationMatrix::add_mailbox_cases(std::map<std::string, RouteCase>& c,
                                        evidence_may};
     }
   }
-  c["GET /api/v1/mailbox/letters"] = {false,
-                                      [](const Actor&, Target) { return Call{"/api/v1/mailbox/letters", nullptr, {}}; },
-                                      [](const Actor& actor, Target) {
-                                        return actor.role && (actor.api_key.empty() ||
-                                                              is_any(actor, {Role::authority_sender, Role::business}));
-                                      }};
+  c["GET /api/v1/mailbox/letters"] = {
+      false,
+      [](const Actor&, Target) {
+        return Call{"/api/v1/mailbox/letters", nullptr, {}};
+      },
+      [](const Actor& actor, Target) {
+        return actor.role && (actor.api_key.empty() || is_any(actor, {Role::authority_sender, Role::business}));
+      }};
   // The recipient side of one letter.
   const auto received = [this, missing_id](const std::string& suffix, Json body, bool idempotent) {
     return [this, missing_id, suffix, body, idempotent](const Actor& actor, Target target) {
@@ -415,27 +424,27 @@ void AuthorizationMatrix::add_mailbox_cases(std::map<std::string, RouteCase>& c,
       true, received("/forwards", {{"recipient", {{"type", "national_id"}, {"id", "19990000000002"}}}}, true),
       recipient_may};
   c["GET /api/v1/mailbox/labels"] = {false,
-                                     [](const Actor&, Target) { return Call{"/api/v1/mailbox/labels", nullptr, {}}; },
+                                     [](const Actor&, Target) {
+                                       return Call{"/api/v1/mailbox/labels", nullptr, {}};
+                                     },
                                      signed_in};
-  c["POST /api/v1/mailbox/labels"] = {false,
-                                      [this](const Actor&, Target) {
-                                        return Call{"/api/v1/mailbox/labels",
-                                                    {{"name", "label-" + std::to_string(counter_++)}},
-                                                    {}};
-                                      },
-                                      signed_in};
-  c["DELETE /api/v1/mailbox/labels/{id}"] = {true,
-                                             [this, missing_id](const Actor& actor, Target target) {
-                                               std::string id = missing_id;
-                                               if (target == Target::own && actor.role) id = label_of(actor.login);
-                                               if (target == Target::other || (target == Target::own && !actor.role)) {
-                                                 id = label_of("victim");
-                                               }
-                                               return Call{"/api/v1/mailbox/labels/" + id, nullptr, {}};
-                                             },
-                                             [](const Actor& actor, Target target) {
-                                               return actor.role && target == Target::own;
-                                             }};
+  c["POST /api/v1/mailbox/labels"] = {
+      false,
+      [this](const Actor&, Target) {
+        return Call{"/api/v1/mailbox/labels", {{"name", "label-" + std::to_string(counter_++)}}, {}};
+      },
+      signed_in};
+  c["DELETE /api/v1/mailbox/labels/{id}"] = {
+      true,
+      [this, missing_id](const Actor& actor, Target target) {
+        std::string id = missing_id;
+        if (target == Target::own && actor.role) id = label_of(actor.login);
+        if (target == Target::other || (target == Target::own && !actor.role)) {
+          id = label_of("victim");
+        }
+        return Call{"/api/v1/mailbox/labels/" + id, nullptr, {}};
+      },
+      [](const Actor& actor, Target target) { return actor.role && target == Target::own; }};
   c["PUT /api/v1/admin/senders/{party_id}/retention"] = {
       false,
       [this](const Actor&, Target) {
@@ -444,8 +453,11 @@ void AuthorizationMatrix::add_mailbox_cases(std::map<std::string, RouteCase>& c,
                     {}};
       },
       [](const Actor& actor, Target) { return is_any(actor, {Role::operator_admin}); }};
-  c["GET /api/v1/stats/sustainability"] = {
-      false, [](const Actor&, Target) { return Call{"/api/v1/stats/sustainability", nullptr, {}}; }, everyone};
+  c["GET /api/v1/stats/sustainability"] = {false,
+                                           [](const Actor&, Target) {
+                                             return Call{"/api/v1/stats/sustainability", nullptr, {}};
+                                           },
+                                           everyone};
 
   c["POST /api/v1/letter-batches"] = {false,
                                       [keyed](const Actor&, Target) {
@@ -460,8 +472,10 @@ void AuthorizationMatrix::add_mailbox_cases(std::map<std::string, RouteCase>& c,
         true,
         [this, missing_id, suffix](const Actor& actor, Target target) {
           std::string id = missing_id;
-          if (target == Target::own && is_any(actor, {Role::authority_sender, Role::business})) id = batch_of(actor.login);
-          if (target == Target::other || (target == Target::own && !is_any(actor, {Role::authority_sender, Role::business}))) {
+          if (target == Target::own && is_any(actor, {Role::authority_sender, Role::business}))
+            id = batch_of(actor.login);
+          if (target == Target::other ||
+              (target == Target::own && !is_any(actor, {Role::authority_sender, Role::business}))) {
             id = batch_of("integration");
           }
           return Call{"/api/v1/letter-batches/" + id + suffix, nullptr, {}};
@@ -474,7 +488,10 @@ void AuthorizationMatrix::add_mailbox_cases(std::map<std::string, RouteCase>& c,
   const auto clerks = [](const Actor& actor, Target target) {
     return target != Target::missing && is_any(actor, {Role::postal_clerk, Role::operator_admin});
   };
-  c["GET /api/v1/print-queue"] = {false, [](const Actor&, Target) { return Call{"/api/v1/print-queue", nullptr, {}}; },
+  c["GET /api/v1/print-queue"] = {false,
+                                  [](const Actor&, Target) {
+                                    return Call{"/api/v1/print-queue", nullptr, {}};
+                                  },
                                   clerks};
   c["POST /api/v1/print-batches"] = {false,
                                      [this](const Actor&, Target) {
@@ -492,26 +509,35 @@ void AuthorizationMatrix::add_mailbox_cases(std::map<std::string, RouteCase>& c,
                                                     },
                                                     clerks};
   }
-  c["POST /api/v1/print-batches/{id}/printed"] = {true,
-                                                  [this, missing_id](const Actor&, Target target) {
-                                                    const std::string id =
-                                                        target == Target::missing ? missing_id : print_batch();
-                                                    return Call{"/api/v1/print-batches/" + id + "/printed", nullptr, {}};
-                                                  },
-                                                  clerks};
+  c["POST /api/v1/print-batches/{id}/printed"] = {
+      true,
+      [this, missing_id](const Actor&, Target target) {
+        const std::string id = target == Target::missing ? missing_id : print_batch();
+        return Call{"/api/v1/print-batches/" + id + "/printed", nullptr, {}};
+      },
+      clerks};
 
   c["GET /api/v1/log/tree-head"] = {false,
-                                    [](const Actor&, Target) { return Call{"/api/v1/log/tree-head", nullptr, {}}; },
+                                    [](const Actor&, Target) {
+                                      return Call{"/api/v1/log/tree-head", nullptr, {}};
+                                    },
                                     everyone};
   c["GET /api/v1/log/proofs/inclusion"] = {
       false,
-      [](const Actor&, Target) { return Call{"/api/v1/log/proofs/inclusion?index=0&tree_size=1", nullptr, {}}; },
+      [](const Actor&, Target) {
+        return Call{"/api/v1/log/proofs/inclusion?index=0&tree_size=1", nullptr, {}};
+      },
       everyone};
   c["GET /api/v1/log/proofs/consistency"] = {
-      false, [](const Actor&, Target) { return Call{"/api/v1/log/proofs/consistency?first=1&second=2", nullptr, {}}; },
+      false,
+      [](const Actor&, Target) {
+        return Call{"/api/v1/log/proofs/consistency?first=1&second=2", nullptr, {}};
+      },
       everyone};
   c["POST /api/v1/verify"] = {false,
-                              [](const Actor&, Target) { return Call{"/api/v1/verify", {{"bundle", {{"format", "x"}}}}, {}}; },
+                              [](const Actor&, Target) {
+                                return Call{"/api/v1/verify", {{"bundle", {{"format", "x"}}}}, {}};
+                              },
                               everyone};
 }
 

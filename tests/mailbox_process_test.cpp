@@ -80,11 +80,11 @@ class MailboxProcessTest : public ::testing::Test {
     EXPECT_EQ(reply.status, 201) << reply.body;
     return reply.json().value("token", "");
   }
-  static HttpReply send(const HttpClient& client, const std::string& token, const Json& letter, const std::string& key) {
-    return client.request("POST", "/api/v1/letters", letter.dump(),
-                          {{"Authorization", "Bearer " + token},
-                           {"Content-Type", "application/json"},
-                           {"Idempotency-Key", key}});
+  static HttpReply send(const HttpClient& client, const std::string& token, const Json& letter,
+                        const std::string& key) {
+    return client.request(
+        "POST", "/api/v1/letters", letter.dump(),
+        {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}, {"Idempotency-Key", key}});
   }
   static Json registered_to(const std::string& national_id, const std::string& subject) {
     return {{"recipient", {{"type", "national_id"}, {"id", national_id}}},
@@ -108,24 +108,26 @@ class MailboxProcessTest : public ::testing::Test {
                    {"reply_allowed", true},
                    {"attachments",
                     {{{"file_name", "MARKER-FILE-77a1.txt"},
-                      {"content_base64", crypto::base64_encode(std::vector<std::uint8_t>{
-                                             'M', 'A', 'R', 'K', 'E', 'R', '-', 'B', 'Y', 'T', 'E', 'S', '-', '7', '7',
-                                             'a', '1', '\n'})}}}}};
+                      {"content_base64",
+                       crypto::base64_encode(std::vector<std::uint8_t>{'M', 'A', 'R', 'K', 'E', 'R', '-', 'B', 'Y', 'T',
+                                                                       'E', 'S', '-', '7', '7', 'a', '1', '\n'})}}}}};
     const auto sent = send(client, tax, letter, "marker-letter");
     ASSERT_EQ(sent.status, 201) << sent.body;
     const std::string id = sent.json()["letter"]["id"];
-    const auto reply = client.request("POST", "/api/v1/mailbox/letters/" + id + "/replies",
-                                      Json{{"body", "MARKER-REPLY-77a1"}}.dump(),
-                                      {{"Authorization", "Bearer " + amina},
-                                       {"Content-Type", "application/json"},
-                                       {"Idempotency-Key", "marker-reply"}});
+    const auto reply =
+        client.request("POST", "/api/v1/mailbox/letters/" + id + "/replies", Json{{"body", "MARKER-REPLY-77a1"}}.dump(),
+                       {{"Authorization", "Bearer " + amina},
+                        {"Content-Type", "application/json"},
+                        {"Idempotency-Key", "marker-reply"}});
     ASSERT_EQ(reply.status, 201) << reply.body;
     const auto batch = client.request(
         "POST", "/api/v1/letter-batches",
         Json{{"template", {{"subject", "MARKER-TEMPLATE-77a1 {{field}}"}, {"body", "MARKER-TBODY-77a1"}}},
              {"recipients_csv", "recipient,field\n29001011234567,MARKER-FIELD-77a1\n"}}
             .dump(),
-        {{"Authorization", "Bearer " + tax}, {"Content-Type", "application/json"}, {"Idempotency-Key", "marker-batch"}});
+        {{"Authorization", "Bearer " + tax},
+         {"Content-Type", "application/json"},
+         {"Idempotency-Key", "marker-batch"}});
     ASSERT_EQ(batch.status, 202) << batch.body;
     const std::string batch_id = batch.json()["id"];
     for (int i = 0; i < 200; ++i) {
@@ -138,9 +140,9 @@ class MailboxProcessTest : public ::testing::Test {
   }
 
   static void expect_no_marker(const std::string& bytes, const std::string& where) {
-    EXPECT_EQ(bytes.find("MARKER"), std::string::npos) << "a marker is readable in " << where << " at byte "
-                                                       << bytes.find("MARKER") << ": "
-                                                       << bytes.substr(bytes.find("MARKER"), 40);
+    EXPECT_EQ(bytes.find("MARKER"), std::string::npos)
+        << "a marker is readable in " << where << " at byte " << bytes.find("MARKER") << ": "
+        << bytes.substr(bytes.find("MARKER"), 40);
     EXPECT_EQ(bytes.find("77a1"), std::string::npos) << where;
   }
 
@@ -206,8 +208,7 @@ TEST_F(MailboxProcessTest, BaridVerifyChecksABundleOfflineAndSaysExactlyWhatFail
   EXPECT_NE(result.output.find("NOT VERIFIED"), std::string::npos);
 
   Json tampered = Json::parse(read_file(bundle_path));
-  tampered["entry"]["data_base64"] =
-      crypto::base64_encode(std::vector<std::uint8_t>{'{', '}'});
+  tampered["entry"]["data_base64"] = crypto::base64_encode(std::vector<std::uint8_t>{'{', '}'});
   tampered.erase("record");
   write_file(bundle_path, tampered.dump());
   result = barid({"verify", bundle_path});
@@ -324,12 +325,13 @@ TEST_F(MailboxProcessTest, ABulkSendKilledMidwayResumesAndEveryRecipientGetsExac
     auto node = app::Node::open(config(), true);
     ASSERT_TRUE(node.ok());
     auto& identity = (*node)->identity();
-    auto tax = identity.create_party({PartyKind::authority, "EG-ETA", "مصلحة", "Tax", std::nullopt, std::nullopt, "ar"});
+    auto tax =
+        identity.create_party({PartyKind::authority, "EG-ETA", "مصلحة", "Tax", std::nullopt, std::nullopt, "ar"});
     ASSERT_TRUE(identity.create_user({"tax", tax->id, {Role::authority_sender}, kPassword}).ok());
     for (int i = 0; i < kRecipients; ++i) {
       const std::string national_id = std::to_string(30000000000000LL + i);
-      auto party = identity.create_party({PartyKind::citizen, national_id, "مواطن", "Citizen " + std::to_string(i),
-                                          std::nullopt, std::nullopt, "ar"});
+      auto party = identity.create_party(
+          {PartyKind::citizen, national_id, "مواطن", "Citizen " + std::to_string(i), std::nullopt, std::nullopt, "ar"});
       ASSERT_TRUE(party.ok());
       ASSERT_TRUE(identity.create_user({"citizen-" + std::to_string(i), party->id, {Role::citizen}, kPassword}).ok());
       csv += national_id + ",Citizen " + std::to_string(i) + "\n";
@@ -407,9 +409,12 @@ TEST_F(MailboxProcessTest, SendBatchUploadsAndFollowsTheBatchToTheEnd) {
   write_file(data_dir_ + "/recipients.csv", "recipient,name\n29001011234567,Amina\n12121212121212,Nobody\n");
   write_file(data_dir_ + "/notice.txt", "shared attachment\n");
   const std::string url = "http://127.0.0.1:" + std::to_string(server.port());
-  const std::vector<std::string> args = {"send-batch", data_dir_ + "/recipients.csv", "--template",
-                                         data_dir_ + "/template.json", "--attachment", data_dir_ + "/notice.txt",
-                                         "--url", url, "--token", token, "--results", data_dir_ + "/results.csv"};
+  const std::vector<std::string> args = {"send-batch",   data_dir_ + "/recipients.csv",
+                                         "--template",   data_dir_ + "/template.json",
+                                         "--attachment", data_dir_ + "/notice.txt",
+                                         "--url",        url,
+                                         "--token",      token,
+                                         "--results",    data_dir_ + "/results.csv"};
   auto result = barid(args);
   ASSERT_EQ(result.exit_code, 0) << result.output << result.errors;
   EXPECT_NE(result.output.find("2 recipients"), std::string::npos) << result.output;

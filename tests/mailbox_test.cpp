@@ -34,8 +34,8 @@ const std::string kPdf =
     "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n"
     "trailer<</Root 1 0 R>>\n%%EOF\n";
 
-std::string multipart(const std::string& boundary, const std::vector<std::tuple<std::string, std::string, std::string,
-                                                                                std::string>>& parts) {
+std::string multipart(const std::string& boundary,
+                      const std::vector<std::tuple<std::string, std::string, std::string, std::string>>& parts) {
   std::string body;
   for (const auto& [name, file_name, type, content] : parts) {
     body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"";
@@ -43,6 +43,19 @@ std::string multipart(const std::string& boundary, const std::vector<std::tuple<
     body += "\r\nContent-Type: " + type + "\r\n\r\n" + content + "\r\n";
   }
   return body + "--" + boundary + "--\r\n";
+}
+
+// The text of a PDF, as poppler's pdftotext extracts it.
+std::string pdf_text(const std::string& pdf, const std::string& dir) {
+  const std::string path = dir + "/document.pdf";
+  std::ofstream(path, std::ios::binary) << pdf;
+  FILE* pipe = ::popen(("pdftotext -layout " + path + " - 2>/dev/null").c_str(), "r");
+  if (pipe == nullptr) return "";
+  std::string text;
+  char buffer[4096];
+  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) text.append(buffer, n);
+  ::pclose(pipe);
+  return text;
 }
 
 class MailboxTest : public ::testing::TestWithParam<std::string> {
@@ -125,7 +138,8 @@ TEST_P(MailboxTest, RegisteredLetterIsDeliveredOpenedAndLeavesVerifiableEvidence
   const auto opened = client().get("/api/v1/mailbox/letters/" + id, amina_);
   ASSERT_EQ(opened.status, 200) << opened.body;
   EXPECT_EQ(opened.json()["body"], "Dear citizen,\n\nyour assessment for 2026 is ready.");
-  EXPECT_EQ(opened.json()["body_html"], "<p dir=\"auto\">Dear citizen,</p><p dir=\"auto\">your assessment for 2026 is ready.</p>");
+  EXPECT_EQ(opened.json()["body_html"],
+            "<p dir=\"auto\">Dear citizen,</p><p dir=\"auto\">your assessment for 2026 is ready.</p>");
   EXPECT_EQ(opened.json()["unread"], false);
   EXPECT_EQ(events(opened.json()["evidence"]),
             (std::vector<std::string>{"SubmissionAcceptance", "ContentConsignment", "ContentHandover"}));
@@ -156,9 +170,9 @@ TEST_P(MailboxTest, RegisteredLetterIsDeliveredOpenedAndLeavesVerifiableEvidence
   const auto document = client().get("/api/v1/mailbox/letters/" + id + "/document", amina_);
   ASSERT_EQ(document.status, 200);
   EXPECT_EQ(crypto::hex_encode(crypto::sha256(document.body)), record["content_sha256"]);
-  const auto verdict = transparency::verify_bundle(
-      bundle.json(), std::vector<std::uint8_t>(document.body.begin(), document.body.end()),
-      node_->node().operator_key().public_key);
+  const auto verdict =
+      transparency::verify_bundle(bundle.json(), std::vector<std::uint8_t>(document.body.begin(), document.body.end()),
+                                  node_->node().operator_key().public_key);
   EXPECT_TRUE(verdict.ok);
   // The same evidence from the recipient's side, and as a PDF receipt.
   EXPECT_EQ(client().get("/api/v1/mailbox/letters/" + id + "/evidence/ContentHandover", amina_).json()["record"],
@@ -167,6 +181,11 @@ TEST_P(MailboxTest, RegisteredLetterIsDeliveredOpenedAndLeavesVerifiableEvidence
   ASSERT_EQ(receipt.status, 200);
   EXPECT_EQ(receipt.header("content-type"), "application/pdf");
   EXPECT_EQ(receipt.body.rfind("%PDF-", 0), 0u);
+  const std::string text = pdf_text(receipt.body, node_->data_dir());
+  EXPECT_NE(text.find(id), std::string::npos) << text;
+  EXPECT_NE(text.find("ContentHandover"), std::string::npos);
+  EXPECT_NE(text.find("Party EG-ETA"), std::string::npos) << "the sender's name is shown";
+  EXPECT_NE(text.find(record["content_sha256"].get<std::string>().substr(0, 16)), std::string::npos);
   // Evidence that does not exist yet, and someone else's letter.
   EXPECT_EQ(client().get("/api/v1/letters/" + id + "/evidence/RelayToNonERDS", tax_).error_code(),
             "evidence_not_found");
@@ -221,8 +240,8 @@ TEST_P(MailboxTest, UnknownRecipientIsRefusedWithEvidenceForRegisteredLettersOnl
   const Json letter = registered.json()["letter"];
   EXPECT_EQ(letter["state"], "rejected");
   EXPECT_EQ(events(letter["evidence"]), std::vector<std::string>{"SubmissionRejection"});
-  const auto bundle = client().get("/api/v1/letters/" + letter["id"].get<std::string>() + "/evidence/SubmissionRejection",
-                                   tax_);
+  const auto bundle =
+      client().get("/api/v1/letters/" + letter["id"].get<std::string>() + "/evidence/SubmissionRejection", tax_);
   ASSERT_EQ(bundle.status, 200);
   EXPECT_EQ(bundle.json()["record"]["reason"], "unknown_recipient");
   EXPECT_EQ(bundle.json()["record"]["recipient"]["identifier"], "11112222333344");
@@ -269,7 +288,8 @@ TEST_P(MailboxTest, BadLettersGetPreciseErrorsAndStoreNothing) {
   letter["attachments"] = {{{"file_name", "tool"}, {"content_base64", "f0VMRgIBAQAAAAAAAAAAAAIAPgABAAAA"}}};
   expect_refused(letter, 415, "attachment_is_executable");
   letter = letter_to(kAmina, "ok");
-  letter["attachments"] = {{{"file_name", "a.zip"}, {"content_base64", "UEsDBBQAAAAIAAAAIQAAAAAAAAAAAAAAAAAAAAAAAAA="}}};
+  letter["attachments"] = {
+      {{"file_name", "a.zip"}, {"content_base64", "UEsDBBQAAAAIAAAAIQAAAAAAAAAAAAAAAAAAAAAAAAA="}}};
   expect_refused(letter, 415, "attachment_type_not_allowed");
   letter = letter_to(kAmina, "ok");
   letter["attachments"] = {{{"file_name", "x.pdf"}, {"content_base64", "not base64!"}}};
@@ -281,9 +301,9 @@ TEST_P(MailboxTest, BadLettersGetPreciseErrorsAndStoreNothing) {
   // Only senders may send.
   EXPECT_EQ(send(letter_to(kKarim, "from a citizen"), "citizen-key", amina_).status, 403);
   // Not JSON, not multipart.
-  const auto text = client().request("POST", "/api/v1/letters", "hello",
-                                     {{"Authorization", "Bearer " + tax_}, {"Content-Type", "text/plain"},
-                                      {"Idempotency-Key", "t"}});
+  const auto text =
+      client().request("POST", "/api/v1/letters", "hello",
+                       {{"Authorization", "Bearer " + tax_}, {"Content-Type", "text/plain"}, {"Idempotency-Key", "t"}});
   EXPECT_EQ(text.status, 415);
   EXPECT_EQ(count("SELECT COUNT(*) FROM letters"), 0);
   EXPECT_EQ(count("SELECT COUNT(*) FROM letter_blobs"), 0);
@@ -355,8 +375,8 @@ TEST_P(MailboxTest, AttachmentsBeyondTheLimitsAreRefusedWhole) {
 TEST_P(MailboxTest, FoldersLabelsSearchAndCursorPagination) {
   std::vector<std::string> ids;
   for (int i = 0; i < 7; ++i) {
-    Json letter = letter_to(kAmina, i % 2 == 0 ? "Water bill " + std::to_string(i) : "Court summons " + std::to_string(i),
-                            false);
+    Json letter =
+        letter_to(kAmina, i % 2 == 0 ? "Water bill " + std::to_string(i) : "Court summons " + std::to_string(i), false);
     if (i == 3) letter["case_id"] = "CASE-2026-0003";
     ids.push_back(send_ok(letter, "page-" + std::to_string(i)));
     node_->advance_clock(1000);
@@ -366,7 +386,8 @@ TEST_P(MailboxTest, FoldersLabelsSearchAndCursorPagination) {
   std::string cursor;
   int pages = 0;
   do {
-    const auto page = client().get("/api/v1/mailbox/letters?limit=3" + (cursor.empty() ? "" : "&cursor=" + cursor), amina_);
+    const auto page =
+        client().get("/api/v1/mailbox/letters?limit=3" + (cursor.empty() ? "" : "&cursor=" + cursor), amina_);
     ASSERT_EQ(page.status, 200) << page.body;
     const Json letters = page.json()["letters"];
     for (const auto& letter : letters) seen.push_back(letter["id"]);
@@ -385,7 +406,8 @@ TEST_P(MailboxTest, FoldersLabelsSearchAndCursorPagination) {
   EXPECT_EQ(by_case[0]["id"], ids[3]);
   EXPECT_EQ(client().get("/api/v1/mailbox/letters?sender=EG-ETA", amina_).json()["letters"].size(), 7u);
   EXPECT_EQ(client().get("/api/v1/mailbox/letters?sender=NOBODY", amina_).json()["letters"].size(), 0u);
-  EXPECT_EQ(client().get("/api/v1/mailbox/letters?from=" + format_utc_ms(node_->clock_ms() + 60'000), amina_)
+  EXPECT_EQ(client()
+                .get("/api/v1/mailbox/letters?from=" + format_utc_ms(node_->clock_ms() + 60'000), amina_)
                 .json()["letters"]
                 .size(),
             0u);
@@ -416,8 +438,9 @@ TEST_P(MailboxTest, FoldersLabelsSearchAndCursorPagination) {
   // Someone else's label cannot be put on one's letters, nor one's letters moved by someone else.
   const auto karim_label = client().post_json("/api/v1/mailbox/labels", {{"name", "Mine"}}, karim_).json()["id"];
   EXPECT_EQ(patch(ids[4], {{"add_labels", {karim_label}}}).error_code(), "label_not_found");
-  EXPECT_EQ(client().request("PATCH", "/api/v1/mailbox/letters/" + ids[4], Json{{"folder", "trash"}}.dump(),
-                             {{"Authorization", "Bearer " + karim_}, {"Content-Type", "application/json"}})
+  EXPECT_EQ(client()
+                .request("PATCH", "/api/v1/mailbox/letters/" + ids[4], Json{{"folder", "trash"}}.dump(),
+                         {{"Authorization", "Bearer " + karim_}, {"Content-Type", "application/json"}})
                 .status,
             404);
   EXPECT_EQ(client().del("/api/v1/mailbox/labels/" + label_id, amina_).status, 204);
@@ -457,10 +480,9 @@ TEST_P(MailboxTest, ADelegateReadsTheMailboxAndTheEvidenceNamesThem) {
   EXPECT_TRUE(actions.contains("mailbox.list"));
   EXPECT_TRUE(actions.contains("mailbox.open"));
   // mailbox:read is not mailbox:reply, and moving letters stays the owner's.
-  const auto reply = client().request("POST", "/api/v1/mailbox/letters/" + id + "/replies", Json{{"body", "hi"}}.dump(),
-                                      {{"Authorization", "Bearer " + karim_},
-                                       {"Content-Type", "application/json"},
-                                       {"Idempotency-Key", "r1"}});
+  const auto reply = client().request(
+      "POST", "/api/v1/mailbox/letters/" + id + "/replies", Json{{"body", "hi"}}.dump(),
+      {{"Authorization", "Bearer " + karim_}, {"Content-Type", "application/json"}, {"Idempotency-Key", "r1"}});
   EXPECT_EQ(reply.status, 404);
 }
 
@@ -471,11 +493,9 @@ TEST_P(MailboxTest, RepliesFollowTheSendersRules) {
   const std::string id = send_ok(letter, "replyable");
   const std::string closed = send_ok(letter_to(kAmina, "No replies", false), "closed");
   const auto reply = [&](const std::string& letter_id, const std::string& key) {
-    return client().request("POST", "/api/v1/mailbox/letters/" + letter_id + "/replies",
-                            Json{{"body", "I confirm."}}.dump(),
-                            {{"Authorization", "Bearer " + amina_},
-                             {"Content-Type", "application/json"},
-                             {"Idempotency-Key", key}});
+    return client().request(
+        "POST", "/api/v1/mailbox/letters/" + letter_id + "/replies", Json{{"body", "I confirm."}}.dump(),
+        {{"Authorization", "Bearer " + amina_}, {"Content-Type", "application/json"}, {"Idempotency-Key", key}});
   };
   const auto sent = reply(id, "reply-1");
   ASSERT_EQ(sent.status, 201) << sent.body;
@@ -484,7 +504,8 @@ TEST_P(MailboxTest, RepliesFollowTheSendersRules) {
   ASSERT_EQ(inbox.size(), 1u);
   EXPECT_EQ(inbox[0]["subject"], "Re: Please confirm");
   EXPECT_EQ(inbox[0]["thread_id"], id);
-  EXPECT_EQ(client().get("/api/v1/mailbox/letters/" + inbox[0]["id"].get<std::string>(), tax_).json()["in_reply_to"], id);
+  EXPECT_EQ(client().get("/api/v1/mailbox/letters/" + inbox[0]["id"].get<std::string>(), tax_).json()["in_reply_to"],
+            id);
   EXPECT_EQ(reply(closed, "reply-2").error_code(), "reply_not_allowed");
   pass_days(3);
   EXPECT_EQ(reply(id, "reply-3").error_code(), "reply_period_over");
@@ -493,14 +514,14 @@ TEST_P(MailboxTest, RepliesFollowTheSendersRules) {
 
 TEST_P(MailboxTest, ARecipientForwardsALetterWithItsAttachmentsInTheSameThread) {
   Json letter = letter_to(kAmina, "Court date");
-  letter["attachments"] = {{{"file_name", "summons.pdf"}, {"content_base64", crypto::base64_encode(std::vector<std::uint8_t>(
-                                                                                 kPdf.begin(), kPdf.end()))}}};
+  letter["attachments"] = {
+      {{"file_name", "summons.pdf"},
+       {"content_base64", crypto::base64_encode(std::vector<std::uint8_t>(kPdf.begin(), kPdf.end()))}}};
   const std::string id = send_ok(letter, "to-forward");
   const auto forward = [&](const std::string& token, const Json& body, const std::string& key) {
-    return client().request("POST", "/api/v1/mailbox/letters/" + id + "/forwards", body.dump(),
-                            {{"Authorization", "Bearer " + token},
-                             {"Content-Type", "application/json"},
-                             {"Idempotency-Key", key}});
+    return client().request(
+        "POST", "/api/v1/mailbox/letters/" + id + "/forwards", body.dump(),
+        {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}, {"Idempotency-Key", key}});
   };
   const Json to_karim = {{"recipient", {{"type", "national_id"}, {"id", kKarim}}}, {"comment", "For your advice."}};
   const auto sent = forward(amina_, to_karim, "fwd-1");
@@ -518,10 +539,9 @@ TEST_P(MailboxTest, ARecipientForwardsALetterWithItsAttachmentsInTheSameThread) 
   EXPECT_NE(body.find("your assessment for 2026 is ready."), std::string::npos);
   EXPECT_EQ(opened["in_reply_to"], id);
   ASSERT_EQ(opened["attachments"].size(), 1u);
-  EXPECT_EQ(client()
-                .get("/api/v1/mailbox/letters/" + inbox[0]["id"].get<std::string>() + "/attachments/1", karim_)
-                .body,
-            kPdf);
+  EXPECT_EQ(
+      client().get("/api/v1/mailbox/letters/" + inbox[0]["id"].get<std::string>() + "/attachments/1", karim_).body,
+      kPdf);
   EXPECT_EQ(count("SELECT COUNT(*) FROM letter_blobs"), 1) << "the attachment is shared, not copied";
   // Only the letter's recipient side may forward it; unknown recipients are refused.
   EXPECT_EQ(forward(karim_, to_karim, "fwd-2").status, 404);
@@ -553,9 +573,9 @@ TEST_P(MailboxTest, UnopenedRegisteredLettersArePrintedAndRelayedToPaper) {
   const std::string opened = send_ok(letter_to(kAmina, "Read in time"), "opened");
   EXPECT_EQ(client().get("/api/v1/mailbox/letters/" + opened, amina_).status, 200);
   // A recipient nobody logs in for goes to paper at once.
-  auto paper = node_->node().identity().create_party({PartyKind::citizen, "30303030303030", "مواطن بلا صندوق",
-                                                      "Offline Citizen", std::nullopt, std::nullopt, "ar",
-                                                      "12 شارع النيل\nالقاهرة 11511"});
+  auto paper =
+      node_->node().identity().create_party({PartyKind::citizen, "30303030303030", "مواطن بلا صندوق", "Offline Citizen",
+                                             std::nullopt, std::nullopt, "ar", "12 شارع النيل\nالقاهرة 11511"});
   ASSERT_TRUE(paper.ok());
   const auto on_paper = send(letter_to("30303030303030", "Paper letter"), "paper");
   ASSERT_EQ(on_paper.status, 201);
@@ -574,9 +594,9 @@ TEST_P(MailboxTest, UnopenedRegisteredLettersArePrintedAndRelayedToPaper) {
   EXPECT_EQ(view["state"], "to_print");
   EXPECT_EQ(events(view["evidence"]),
             (std::vector<std::string>{"SubmissionAcceptance", "ContentConsignment", "ContentHandoverFailure"}));
-  EXPECT_EQ(client().get("/api/v1/letters/" + unopened + "/evidence/ContentHandoverFailure", tax_)
-                .json()["record"]["reason"],
-            "not_opened_within_deadline");
+  EXPECT_EQ(
+      client().get("/api/v1/letters/" + unopened + "/evidence/ContentHandoverFailure", tax_).json()["record"]["reason"],
+      "not_opened_within_deadline");
   EXPECT_EQ(client().get("/api/v1/letters/" + opened, tax_).json()["state"], "consigned");
 
   // The clerk prints a batch: a PDF with the address block, then marks it printed.
@@ -644,8 +664,9 @@ TEST_P(MailboxTest, RetentionDestroysTheContentAndKeepsTheEvidence) {
   const auto bundle = client().get("/api/v1/letters/" + id + "/evidence/ContentHandover", tax_);
   ASSERT_EQ(bundle.status, 200);
   EXPECT_TRUE(transparency::verify_bundle(bundle.json()).ok);
-  EXPECT_EQ(client().send_json("PUT", "/api/v1/admin/senders/" + node_->party_id_of("tax") + "/retention",
-                               {{"retention_days", 0}}, admin_)
+  EXPECT_EQ(client()
+                .send_json("PUT", "/api/v1/admin/senders/" + node_->party_id_of("tax") + "/retention",
+                           {{"retention_days", 0}}, admin_)
                 .error_code(),
             "invalid_retention");
 }
@@ -660,9 +681,9 @@ TEST_P(MailboxTest, NotificationsCarryOnlyTheNotificationText) {
     config.sms_webhook_url = sms.url("/sms");
     config.sms_webhook_secret = "webhook secret";
   });
-  auto party = node_->node().identity().create_party({PartyKind::citizen, "40404040404040", "سلمى", "Salma",
-                                                      std::string("salma@example.org"), std::string("+201001234567"),
-                                                      "en"});
+  auto party =
+      node_->node().identity().create_party({PartyKind::citizen, "40404040404040", "سلمى", "Salma",
+                                             std::string("salma@example.org"), std::string("+201001234567"), "en"});
   ASSERT_TRUE(party.ok());
   ASSERT_TRUE(node_->node().identity().create_user({"salma", party->id, {Role::citizen}, kTestPassword}).ok());
   Json letter = letter_to("40404040404040", "SECRET-SUBJECT-MARKER");
@@ -696,10 +717,9 @@ TEST_P(MailboxTest, BulkSendingDeliversEachRecipientOnceAndReportsPerLine) {
                           {"kind", "registered"}}},
                         {"recipients_csv", csv}};
   const auto post = [&](const Json& body, const std::string& key) {
-    return client().request("POST", "/api/v1/letter-batches", body.dump(),
-                            {{"Authorization", "Bearer " + tax_},
-                             {"Content-Type", "application/json"},
-                             {"Idempotency-Key", key}});
+    return client().request(
+        "POST", "/api/v1/letter-batches", body.dump(),
+        {{"Authorization", "Bearer " + tax_}, {"Content-Type", "application/json"}, {"Idempotency-Key", key}});
   };
   const auto accepted = post(request, "batch-1");
   ASSERT_EQ(accepted.status, 202) << accepted.body;
@@ -734,8 +754,10 @@ TEST_P(MailboxTest, BulkSendingDeliversEachRecipientOnceAndReportsPerLine) {
   const auto karim_letters = client().get("/api/v1/mailbox/letters", karim_).json()["letters"];
   ASSERT_EQ(karim_letters.size(), 1u);
   EXPECT_EQ(karim_letters[0]["subject"], "Assessment for Karim");
-  const auto opened = client().get("/api/v1/mailbox/letters/" + karim_letters[0]["id"].get<std::string>(), karim_).json();
-  EXPECT_NE(opened["body_html"].get<std::string>().find("<strong>*80*</strong>"), std::string::npos) << opened["body_html"];
+  const auto opened =
+      client().get("/api/v1/mailbox/letters/" + karim_letters[0]["id"].get<std::string>(), karim_).json();
+  EXPECT_NE(opened["body_html"].get<std::string>().find("<strong>*80*</strong>"), std::string::npos)
+      << opened["body_html"];
   EXPECT_EQ(events(opened["evidence"]),
             (std::vector<std::string>{"SubmissionAcceptance", "ContentConsignment", "ContentHandover"}));
   // One letter per line, one rejection evidence for the unknown recipient, and the log is intact.
@@ -781,7 +803,8 @@ TEST_P(MailboxTest, ContentIsSealedAtRestUnderKeysTheDatabaseDoesNotHold) {
                                                    'M', 'A', 'R', 'K', 'E', 'R', '-', 'B', 'Y', 'T', 'E', 'S'})}}};
   const std::string id = send_ok(letter, "sealed");
   const auto row = node_->node().store().read<std::optional<store::Row>>([&](store::Transaction& tx) {
-    return tx.query_one("SELECT subject_sealed, content_sealed, wrapped_key, case_id_tag FROM letters WHERE id = ?", {id});
+    return tx.query_one("SELECT subject_sealed, content_sealed, wrapped_key, case_id_tag FROM letters WHERE id = ?",
+                        {id});
   });
   ASSERT_TRUE(row.has_value());
   for (std::size_t column = 0; column < 3; ++column) {

@@ -235,9 +235,8 @@ TEST_F(ProcessTest, AServerStartedWithAnotherNodesMasterKeyRefusesToRun) {
   // The first start records the key's fingerprint; a server with another data directory (and so another
   // master key) must not write letters that the first key cannot read.
   { ServerProcess first({"--data-dir", data_dir_, "--database", database.url()}); }
-  const auto refused =
-      run_command(bin_dir() + "/baridd", {"--data-dir", data_dir_ + "/other", "--database", database.url(), "--listen",
-                                          "127.0.0.1:0"});
+  const auto refused = run_command(bin_dir() + "/baridd", {"--data-dir", data_dir_ + "/other", "--database",
+                                                           database.url(), "--listen", "127.0.0.1:0"});
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.errors.find("master key"), std::string::npos) << refused.errors;
 }

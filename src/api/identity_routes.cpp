@@ -170,7 +170,7 @@ Result<identity::NewParty> read_new_party(const Json& body) {
   BARID_ASSIGN_OR_RETURN(auto phone, reader.optional_string("phone", 7, 40));
   BARID_ASSIGN_OR_RETURN(auto language, reader.optional_string("language", 2, 2));
   BARID_ASSIGN_OR_RETURN(auto postal_address, reader.optional_string("postal_address", 1, 400));
-  return identity::NewParty{*kind, identifier, name_ar, name_latin, email, phone, language.value_or("ar"),
+  return identity::NewParty{*kind,         identifier, name_ar, name_latin, email, phone, language.value_or("ar"),
                             postal_address};
 }
 
@@ -455,8 +455,9 @@ void Api::add_identity_routes() {
        .response_schema =
            schema::object({{"party", party_schema()}, {"user", schema::nullable(user_schema())}}, {"party"}),
        .error_codes = {"party_exists", "login_taken", "invalid_national_id", "invalid_email", "invalid_phone",
-                       "invalid_language", "invalid_name", "invalid_postal_address", "role_not_allowed_for_party", "password_too_short",
-                       "password_too_long", "invalid_login", "unknown_role", "kind_not_allowed_for_clerk"},
+                       "invalid_language", "invalid_name", "invalid_postal_address", "role_not_allowed_for_party",
+                       "password_too_short", "password_too_long", "invalid_login", "unknown_role",
+                       "kind_not_allowed_for_clerk"},
        .handler = [&identity](Context& context) -> Result<http::Response> {
          BARID_ASSIGN_OR_RETURN(auto body, context.json_body());
          BARID_ASSIGN_OR_RETURN(auto new_party, read_new_party(body));

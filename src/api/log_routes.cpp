@@ -49,16 +49,16 @@ void Api::add_log_routes() {
                                          {"tree_size", "root_hash", "timestamp_ms", "signature", "public_key"}),
        .handler = [&log, &key, &options](Context&) -> Result<http::Response> {
          const auto head = log.sign_head(key, options.clock ? options.clock() : now_ms());
-         return json_response(
-             {{"tree_size", head.head.tree_size},
-              {"root_hash", crypto::hex_encode(head.head.root)},
-              {"timestamp", format_utc_ms(head.head.timestamp_ms)},
-              {"timestamp_ms", head.head.timestamp_ms},
-              {"signature", crypto::hex_encode(head.head.signature)},
-              {"public_key", crypto::hex_encode(head.public_key)},
-              {"key_fingerprint", transparency::operator_key_fingerprint(head.public_key)},
-              {"signed_message", "\"barid-tree-head-v1\" || tree_size (8 bytes, big-endian) || timestamp_ms (8 bytes, "
-                                 "big-endian) || root_hash (32 bytes)"}});
+         return json_response({{"tree_size", head.head.tree_size},
+                               {"root_hash", crypto::hex_encode(head.head.root)},
+                               {"timestamp", format_utc_ms(head.head.timestamp_ms)},
+                               {"timestamp_ms", head.head.timestamp_ms},
+                               {"signature", crypto::hex_encode(head.head.signature)},
+                               {"public_key", crypto::hex_encode(head.public_key)},
+                               {"key_fingerprint", transparency::operator_key_fingerprint(head.public_key)},
+                               {"signed_message",
+                                "\"barid-tree-head-v1\" || tree_size (8 bytes, big-endian) || timestamp_ms (8 bytes, "
+                                "big-endian) || root_hash (32 bytes)"}});
        }});
 
   add({.method = http::Method::get,
@@ -123,12 +123,12 @@ void Api::add_log_routes() {
        .tag = "log",
        .access = Access::public_route(),
        .request_schema = schema::object({{"bundle", schema::object({})}}, {"bundle"}),
-       .response_schema = schema::object({{"valid", schema::boolean()},
-                                          {"signed_by_this_node", schema::boolean()},
-                                          {"checks", schema::array(schema::object({{"name", schema::string()},
-                                                                                   {"passed", schema::boolean()},
-                                                                                   {"detail", schema::string()}}))},
-                                          {"record", schema::object({})}}),
+       .response_schema = schema::object(
+           {{"valid", schema::boolean()},
+            {"signed_by_this_node", schema::boolean()},
+            {"checks", schema::array(schema::object(
+                           {{"name", schema::string()}, {"passed", schema::boolean()}, {"detail", schema::string()}}))},
+            {"record", schema::object({})}}),
        .error_codes = {"missing_field", "malformed_json", "unsupported_media_type"},
        .handler = [&key](Context& context) -> Result<http::Response> {
          BARID_ASSIGN_OR_RETURN(auto body, context.json_body());
@@ -145,10 +145,8 @@ void Api::add_log_routes() {
          for (const auto& check : verdict.checks) {
            if (check.name != "operator_key") valid = valid && check.passed;
          }
-         return json_response({{"valid", valid},
-                               {"signed_by_this_node", signed_here},
-                               {"checks", checks},
-                               {"record", verdict.record}});
+         return json_response(
+             {{"valid", valid}, {"signed_by_this_node", signed_here}, {"checks", checks}, {"record", verdict.record}});
        }});
 }
 

@@ -59,7 +59,8 @@ Result<BodyFormat> read_body_format(const FieldReader& reader) {
 
 Result<mailbox::RecipientAddress> read_recipient(const Json& body) {
   if (!body.contains("recipient") || !body["recipient"].is_object()) {
-    return invalid_input("recipient_required", "the letter needs a recipient: {\"type\": \"national_id\", \"id\": \"…\"}");
+    return invalid_input("recipient_required",
+                         "the letter needs a recipient: {\"type\": \"national_id\", \"id\": \"…\"}");
   }
   FieldReader reader(body["recipient"]);
   BARID_ASSIGN_OR_RETURN(auto type, reader.optional_string("type", 1, 32));
@@ -75,7 +76,8 @@ Result<mailbox::RecipientAddress> read_recipient(const Json& body) {
   } else if (kind == "authority_code") {
     address.kind = identity::PartyKind::authority;
   } else {
-    return invalid_input("invalid_recipient_type", "recipient.type must be national_id, registry_number or authority_code");
+    return invalid_input("invalid_recipient_type",
+                         "recipient.type must be national_id, registry_number or authority_code");
   }
   return address;
 }
@@ -289,7 +291,8 @@ Result<BatchRequest> read_batch_request(Context& context) {
   t.actions = std::move(common.actions);
   BARID_TRY(read_base64_attachments(letter, request.decoded, request.batch.attachments));
   if (!file) {
-    for (const auto& [field, format] : {std::pair{"recipients_csv", "text/csv"}, {"recipients_jsonl", "application/jsonl"}}) {
+    for (const auto& [field, format] :
+         {std::pair{"recipients_csv", "text/csv"}, {"recipients_jsonl", "application/jsonl"}}) {
       if (body.contains(field) && body[field].is_string()) {
         request.recipients_text = body[field].get<std::string>();
         media_type = format;
@@ -461,9 +464,9 @@ Json letter_request_schema(bool with_recipient) {
             {"starts_at", schema::string_format("date-time")},
             {"ends_at", schema::string_format("date-time")}},
            {"code", "label"}))},
-      {"attachments", schema::array(schema::object({{"file_name", schema::string()},
-                                                    {"content_base64", schema::string_format("byte")}},
-                                                   {"file_name", "content_base64"}))}};
+      {"attachments", schema::array(schema::object(
+                          {{"file_name", schema::string()}, {"content_base64", schema::string_format("byte")}},
+                          {"file_name", "content_base64"}))}};
   std::vector<std::string> required = {"subject"};
   if (with_recipient) {
     properties["recipient"] = schema::object(
@@ -479,23 +482,22 @@ Json letter_request_schema(bool with_recipient) {
 }
 
 Json sent_letter_schema() {
-  return schema::object(
-      {{"id", schema::string()},
-       {"recipient", schema::object({{"party_id", schema::nullable(schema::string())},
-                                     {"identifier_type", schema::string()},
-                                     {"identifier", schema::string()},
-                                     {"name_ar", schema::string()},
-                                     {"name_latin", schema::string()}})},
-       {"kind", schema::enumeration({"ordinary", "registered"})},
-       {"state", schema::enumeration({"rejected", "accepted", "consigned", "to_print", "printed"})},
-       {"channel", schema::enumeration({"digital", "paper", "none"})},
-       {"rejection_reason", schema::nullable(schema::string())},
-       {"content_sha256", schema::string()},
-       {"submitted_at", schema::string_format("date-time")},
-       {"consigned_at", schema::nullable(schema::string_format("date-time"))},
-       {"opened_at", schema::nullable(schema::string_format("date-time"))},
-       {"evidence", evidence_list_schema()}},
-      {"id", "state", "content_sha256", "evidence"});
+  return schema::object({{"id", schema::string()},
+                         {"recipient", schema::object({{"party_id", schema::nullable(schema::string())},
+                                                       {"identifier_type", schema::string()},
+                                                       {"identifier", schema::string()},
+                                                       {"name_ar", schema::string()},
+                                                       {"name_latin", schema::string()}})},
+                         {"kind", schema::enumeration({"ordinary", "registered"})},
+                         {"state", schema::enumeration({"rejected", "accepted", "consigned", "to_print", "printed"})},
+                         {"channel", schema::enumeration({"digital", "paper", "none"})},
+                         {"rejection_reason", schema::nullable(schema::string())},
+                         {"content_sha256", schema::string()},
+                         {"submitted_at", schema::string_format("date-time")},
+                         {"consigned_at", schema::nullable(schema::string_format("date-time"))},
+                         {"opened_at", schema::nullable(schema::string_format("date-time"))},
+                         {"evidence", evidence_list_schema()}},
+                        {"id", "state", "content_sha256", "evidence"});
 }
 
 Json summary_schema() {
@@ -526,7 +528,8 @@ Json opened_letter_schema() {
                                                                       {"size_bytes", schema::integer()},
                                                                       {"sha256", schema::string()},
                                                                       {"url", schema::string()}}));
-  opened["properties"]["actions"] = schema::array(schema::object({{"code", schema::string()}, {"label", schema::string()}}));
+  opened["properties"]["actions"] =
+      schema::array(schema::object({{"code", schema::string()}, {"label", schema::string()}}));
   opened["properties"]["content_sha256"] = schema::string();
   opened["properties"]["evidence"] = evidence_list_schema();
   return opened;
@@ -542,23 +545,23 @@ Json evidence_list_schema() {
 }
 
 Json bundle_schema() {
-  return schema::object({{"format", schema::enumeration({"barid-evidence-bundle/1"})},
-                         {"entry", schema::object({{"index", schema::integer()},
-                                                   {"kind", schema::string()},
-                                                   {"data_base64", schema::string_format("byte")},
-                                                   {"leaf_hash", schema::string()}})},
-                         {"record", schema::object({})},
-                         {"inclusion_proof", schema::object({{"leaf_index", schema::integer()},
-                                                             {"tree_size", schema::integer()},
-                                                             {"hashes", schema::array(schema::string())}})},
-                         {"tree_head", schema::object({{"tree_size", schema::integer()},
-                                                       {"root_hash", schema::string()},
-                                                       {"timestamp", schema::string_format("date-time")},
-                                                       {"timestamp_ms", schema::integer()},
-                                                       {"signature", schema::string()}})},
-                         {"operator", schema::object({{"public_key", schema::string()},
-                                                      {"key_fingerprint", schema::string()}})}},
-                        {"format", "entry", "inclusion_proof", "tree_head", "operator"});
+  return schema::object(
+      {{"format", schema::enumeration({"barid-evidence-bundle/1"})},
+       {"entry", schema::object({{"index", schema::integer()},
+                                 {"kind", schema::string()},
+                                 {"data_base64", schema::string_format("byte")},
+                                 {"leaf_hash", schema::string()}})},
+       {"record", schema::object({})},
+       {"inclusion_proof", schema::object({{"leaf_index", schema::integer()},
+                                           {"tree_size", schema::integer()},
+                                           {"hashes", schema::array(schema::string())}})},
+       {"tree_head", schema::object({{"tree_size", schema::integer()},
+                                     {"root_hash", schema::string()},
+                                     {"timestamp", schema::string_format("date-time")},
+                                     {"timestamp_ms", schema::integer()},
+                                     {"signature", schema::string()}})},
+       {"operator", schema::object({{"public_key", schema::string()}, {"key_fingerprint", schema::string()}})}},
+      {"format", "entry", "inclusion_proof", "tree_head", "operator"});
 }
 
 Json batch_progress_schema() {

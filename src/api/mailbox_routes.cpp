@@ -15,15 +15,41 @@ using namespace detail;
 
 namespace {
 
-const std::vector<std::string> kLetterErrors = {
-    "idempotency_key_required", "idempotency_key_reused", "recipient_required", "invalid_recipient_type",
-    "unknown_recipient", "recipient_unreachable", "subject_required", "subject_too_long", "invalid_subject",
-    "notification_too_long", "body_required", "body_too_large", "invalid_body", "markdown_too_deep",
-    "invalid_language", "invalid_kind", "invalid_body_format", "invalid_action", "too_many_actions",
-    "too_many_references", "reply_by_without_reply", "invalid_reply_by", "invalid_deliver_after",
-    "too_many_attachments", "invalid_file_name", "empty_attachment", "attachment_too_large", "letter_too_large",
-    "attachment_is_executable", "attachment_type_not_allowed", "invalid_base64", "invalid_multipart", "missing_part",
-    "unsupported_media_type", "invalid_field"};
+const std::vector<std::string> kLetterErrors = {"idempotency_key_required",
+                                                "idempotency_key_reused",
+                                                "recipient_required",
+                                                "invalid_recipient_type",
+                                                "unknown_recipient",
+                                                "recipient_unreachable",
+                                                "subject_required",
+                                                "subject_too_long",
+                                                "invalid_subject",
+                                                "notification_too_long",
+                                                "body_required",
+                                                "body_too_large",
+                                                "invalid_body",
+                                                "markdown_too_deep",
+                                                "invalid_language",
+                                                "invalid_kind",
+                                                "invalid_body_format",
+                                                "invalid_action",
+                                                "too_many_actions",
+                                                "too_many_references",
+                                                "reply_by_without_reply",
+                                                "invalid_reply_by",
+                                                "invalid_deliver_after",
+                                                "too_many_attachments",
+                                                "invalid_file_name",
+                                                "empty_attachment",
+                                                "attachment_too_large",
+                                                "letter_too_large",
+                                                "attachment_is_executable",
+                                                "attachment_type_not_allowed",
+                                                "invalid_base64",
+                                                "invalid_multipart",
+                                                "missing_part",
+                                                "unsupported_media_type",
+                                                "invalid_field"};
 
 // The answer to a submission: 201 with the letter, or 422 with the refusal and the letter that holds
 // its SubmissionRejection evidence; a replay answers as the first time, marked as such.
@@ -47,9 +73,10 @@ http::Response submission_response(const mailbox::Submission& submission, const 
 Result<mailbox::EvidenceEvent> event_param(Context& context) {
   auto event = mailbox::evidence_event_from_string(context.path_param("event"));
   if (!event) {
-    return not_found("evidence_not_found", "no such evidence event; use one of SubmissionAcceptance, "
-                                           "SubmissionRejection, ContentConsignment, ContentHandover, "
-                                           "ContentHandoverFailure, RelayToNonERDS");
+    return not_found("evidence_not_found",
+                     "no such evidence event; use one of SubmissionAcceptance, "
+                     "SubmissionRejection, ContentConsignment, ContentHandover, "
+                     "ContentHandoverFailure, RelayToNonERDS");
   }
   return *event;
 }
@@ -114,16 +141,17 @@ void Api::add_mailbox_routes() {
        .summary = "Letters the caller's party sent, newest first, with their state and evidence",
        .tag = "letters",
        .access = Access::authenticated(),
-       .response_schema = schema::object({{"letters", schema::array(sent_letter_schema())},
-                                          {"next_cursor", schema::nullable(schema::string())}}),
+       .response_schema = schema::object(
+           {{"letters", schema::array(sent_letter_schema())}, {"next_cursor", schema::nullable(schema::string())}}),
        .query = {query("cursor", "from a previous page's next_cursor"),
                  query("limit", "1 to 200 (default 50)", schema::integer())},
        .error_codes = {"invalid_cursor", "invalid_limit"},
        .handler = [&mailbox](Context& context) -> Result<http::Response> {
          BARID_ASSIGN_OR_RETURN(auto limit, limit_query(context, 50, 200));
          std::optional<std::string> next;
-         BARID_ASSIGN_OR_RETURN(auto letters, mailbox.sent_letters(context.caller(),
-                                                                   context.request().query_param("cursor"), limit, next));
+         BARID_ASSIGN_OR_RETURN(
+             auto letters,
+             mailbox.sent_letters(context.caller(), context.request().query_param("cursor"), limit, next));
          Json out = Json::array();
          for (const auto& letter : letters) out.push_back(sent_letter_json(letter));
          return json_response({{"letters", out}, {"next_cursor", next ? Json(*next) : Json()}});
@@ -158,9 +186,9 @@ void Api::add_mailbox_routes() {
          .handler = [&mailbox, sender_side](Context& context) -> Result<http::Response> {
            const std::string id = context.path_param("id");
            BARID_ASSIGN_OR_RETURN(auto evidence, mailbox.evidence(context.caller(), id));
-           return json_response({{"evidence", evidence_json(evidence, (sender_side ? "/api/v1/letters/"
-                                                                                   : "/api/v1/mailbox/letters/") +
-                                                                          id)}});
+           return json_response(
+               {{"evidence",
+                 evidence_json(evidence, (sender_side ? "/api/v1/letters/" : "/api/v1/mailbox/letters/") + id)}});
          }});
     add({.method = http::Method::get,
          .path = base + "/evidence/{event}",
@@ -173,11 +201,11 @@ void Api::add_mailbox_routes() {
          .error_codes = {"letter_not_found", "evidence_not_found"},
          .handler = [&mailbox](Context& context) -> Result<http::Response> {
            BARID_ASSIGN_OR_RETURN(auto event, event_param(context));
-           BARID_ASSIGN_OR_RETURN(auto bundle, mailbox.evidence_bundle(context.caller(), context.path_param("id"), event));
+           BARID_ASSIGN_OR_RETURN(auto bundle,
+                                  mailbox.evidence_bundle(context.caller(), context.path_param("id"), event));
            auto response = json_response(bundle);
-           response.set_header("Content-Disposition", "attachment; filename=\"evidence-" +
-                                                          context.path_param("id") + "-" +
-                                                          std::string(mailbox::to_string(event)) + ".json\"");
+           response.set_header("Content-Disposition", "attachment; filename=\"evidence-" + context.path_param("id") +
+                                                          "-" + std::string(mailbox::to_string(event)) + ".json\"");
            return response;
          }});
     add({.method = http::Method::get,
@@ -273,7 +301,8 @@ void Api::add_mailbox_routes() {
          http::Response response;
          response.content_type = "application/json";
          response.body = std::move(document);
-         response.set_header("Content-Disposition", "attachment; filename=\"letter-" + context.path_param("id") + ".json\"");
+         response.set_header("Content-Disposition",
+                             "attachment; filename=\"letter-" + context.path_param("id") + ".json\"");
          return response;
        }});
 
@@ -361,10 +390,10 @@ void Api::add_mailbox_routes() {
        .tag = "mailbox",
        .access = Access::authenticated(),
        .request_schema = schema::object(
-           {{"recipient", schema::object({{"type", schema::enumeration({"national_id", "registry_number",
-                                                                         "authority_code"})},
-                                          {"id", schema::string()}},
-                                         {"id"})},
+           {{"recipient",
+             schema::object({{"type", schema::enumeration({"national_id", "registry_number", "authority_code"})},
+                             {"id", schema::string()}},
+                            {"id"})},
             {"comment", schema::string("at most 10,000 characters")}},
            {"recipient"}),
        .success_status = 201,
@@ -389,8 +418,8 @@ void Api::add_mailbox_routes() {
        .summary = "The caller's own labels",
        .tag = "mailbox",
        .access = Access::authenticated(),
-       .response_schema = schema::object({{"labels", schema::array(schema::object(
-                                                         {{"id", schema::string()}, {"name", schema::string()}}))}}),
+       .response_schema = schema::object(
+           {{"labels", schema::array(schema::object({{"id", schema::string()}, {"name", schema::string()}}))}}),
        .handler = [&mailbox](Context& context) -> Result<http::Response> {
          BARID_ASSIGN_OR_RETURN(auto labels, mailbox.labels(context.caller()));
          Json out = Json::array();
@@ -539,12 +568,13 @@ void Api::add_letter_batch_routes() {
                   "with format=csv",
        .tag = "letters",
        .access = Access::any_of({Role::authority_sender, Role::business}),
-       .response_schema = schema::object({{"results", schema::array(schema::object({{"line", schema::integer()},
-                                                                                    {"recipient", schema::string()},
-                                                                                    {"status", schema::string()},
-                                                                                    {"letter_id", schema::string()},
-                                                                                    {"error_code", schema::string()}}))},
-                                          {"next_after", schema::nullable(schema::integer())}}),
+       .response_schema =
+           schema::object({{"results", schema::array(schema::object({{"line", schema::integer()},
+                                                                     {"recipient", schema::string()},
+                                                                     {"status", schema::string()},
+                                                                     {"letter_id", schema::string()},
+                                                                     {"error_code", schema::string()}}))},
+                           {"next_after", schema::nullable(schema::integer())}}),
        .query = {query("after", "the last line of the previous page", schema::integer()),
                  query("limit", "1 to 10,000 (default 1,000)", schema::integer()),
                  query("format", "json (default) or csv")},
@@ -564,10 +594,12 @@ void Api::add_letter_batch_routes() {
            response.content_type = "text/csv; charset=utf-8";
            response.body = "line,recipient_type,recipient,status,letter_id,error_code\n";
            for (;;) {
-             BARID_ASSIGN_OR_RETURN(auto page, batches.results(context.caller(), context.path_param("id"), after, 10'000));
+             BARID_ASSIGN_OR_RETURN(auto page,
+                                    batches.results(context.caller(), context.path_param("id"), after, 10'000));
              for (const auto& row : page) {
                response.body += std::to_string(row.line) + "," + row.recipient_type + "," + row.recipient + "," +
-                                row.status + "," + row.letter_id.value_or("") + "," + row.error_code.value_or("") + "\n";
+                                row.status + "," + row.letter_id.value_or("") + "," + row.error_code.value_or("") +
+                                "\n";
                after = row.line;
              }
              if (page.size() < 10'000) break;
@@ -587,8 +619,8 @@ void Api::add_letter_batch_routes() {
                               {"letter_id", row.letter_id ? Json(*row.letter_id) : Json()},
                               {"error_code", row.error_code ? Json(*row.error_code) : Json()}});
          }
-         return json_response({{"results", results},
-                               {"next_after", page.size() == limit ? Json(page.back().line) : Json()}});
+         return json_response(
+             {{"results", results}, {"next_after", page.size() == limit ? Json(page.back().line) : Json()}});
        }});
 }
 

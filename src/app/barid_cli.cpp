@@ -70,8 +70,9 @@ int verify(const std::string& bundle_path, const std::string& content_path, cons
                 verdict.record.value("time", "?").c_str());
   }
   if (!pinned) {
-    std::printf("note: the operator key was not pinned; compare its fingerprint with the one the operator publishes, "
-                "or pass --operator-key\n");
+    std::printf(
+        "note: the operator key was not pinned; compare its fingerprint with the one the operator publishes, "
+        "or pass --operator-key\n");
   }
   std::printf("%s\n", verdict.ok ? "VERIFIED" : "NOT VERIFIED");
   return verdict.ok ? 0 : 1;
@@ -133,8 +134,9 @@ int main(int argc, char** argv) {
   auto* log_command = cli.add_subcommand("log", "The transparency log");
   log_command->require_subcommand(1);
   auto* log_check = log_command->add_subcommand(
-      "check", "Recompute the tree from the stored entries, check every saved subtree and signed tree head, and "
-               "name the first entry that was altered");
+      "check",
+      "Recompute the tree from the stored entries, check every saved subtree and signed tree head, and "
+      "name the first entry that was altered");
 
   auto* keys_command = cli.add_subcommand("keys", "Encryption keys");
   keys_command->require_subcommand(1);
@@ -146,7 +148,8 @@ int main(int argc, char** argv) {
 
   auto* send_batch = cli.add_subcommand("send-batch", "Upload a bulk send and follow it with a live progress bar");
   app::SendBatchOptions batch_options;
-  send_batch->add_option("recipients", batch_options.recipients_file, "the recipient file (.csv or .jsonl)")->required();
+  send_batch->add_option("recipients", batch_options.recipients_file, "the recipient file (.csv or .jsonl)")
+      ->required();
   send_batch->add_option("--template", batch_options.template_file, "the letter template (JSON)")->required();
   send_batch->add_option("--attachment", batch_options.attachments, "a file every letter carries (repeat)");
   send_batch->add_option("--url", batch_options.url, "the server (default http://127.0.0.1:8080 or BARID_URL)");

@@ -174,8 +174,8 @@ Result<std::unique_ptr<Node>> Node::open(const Config& config, bool migrate) {
   mailbox_options.handover_deadline_ms = std::int64_t{config.handover_deadline_days} * 24 * 60 * 60 * 1000;
   mailbox_options.public_url = config.public_base_url();
   mailbox_options.clock = config.clock;
-  node->mailbox_ = std::make_unique<mailbox::MailboxService>(*node->store_, *node->identity_, *node->keys_,
-                                                             *node->log_, node->operator_key_, mailbox_options);
+  node->mailbox_ = std::make_unique<mailbox::MailboxService>(*node->store_, *node->identity_, *node->keys_, *node->log_,
+                                                             node->operator_key_, mailbox_options);
   node->mailbox_->register_export(*node->identity_);
   node->batches_ = std::make_unique<mailbox::BatchService>(*node->mailbox_);
 
@@ -189,10 +189,10 @@ Result<std::unique_ptr<Node>> Node::open(const Config& config, bool migrate) {
   webhook.secret = config.sms_webhook_secret;
   node->transport_ = notify::make_network_transport(smtp, webhook);
   node->outbox_ = std::make_unique<notify::Outbox>(*node->store_, *node->transport_);
-  node->identity_->add_export_section("notifications", [outbox = node->outbox_.get()](store::Transaction& tx,
-                                                                                       const std::string& party_id) {
-    return outbox->rows_for_party(tx, party_id);
-  });
+  node->identity_->add_export_section(
+      "notifications", [outbox = node->outbox_.get()](store::Transaction& tx, const std::string& party_id) {
+        return outbox->rows_for_party(tx, party_id);
+      });
   return node;
 }
 
@@ -214,9 +214,8 @@ void Node::run_background_once() {
   };
   guarded("tree_head", [&] { log_->sign_head(operator_key_, clock_ms()); });
   guarded("mailbox", [&] { mailbox_->run_due_work(); });
-  guarded("batches", [&] {
-    batches_->process_pending(static_cast<std::size_t>(std::max(1, config_.batch_letters_per_round)));
-  });
+  guarded("batches",
+          [&] { batches_->process_pending(static_cast<std::size_t>(std::max(1, config_.batch_letters_per_round))); });
   guarded("outbox", [&] { outbox_->deliver_due(clock_ms()); });
 }
 

@@ -188,7 +188,8 @@ int send_batch(const SendBatchOptions& options) {
               static_cast<long long>(progress->value("rejected", std::int64_t{0})),
               static_cast<long long>(progress->value("consigned", std::int64_t{0})));
   if (!options.results_file.empty()) {
-    const Reply results = request(url + "/api/v1/letter-batches/" + batch_id + "/results?format=csv", token, nullptr, {});
+    const Reply results =
+        request(url + "/api/v1/letter-batches/" + batch_id + "/results?format=csv", token, nullptr, {});
     if (results.status != 200) return fail("cannot download the results: " + error_text(results));
     std::ofstream(options.results_file, std::ios::binary) << results.body;
     std::printf("results written to %s\n", options.results_file.c_str());

@@ -76,8 +76,8 @@ namespace barid {
 namespace {
 
 TEST(JsonWriter, WritesTheSameBytesAsDumpWhenKeysAreSorted) {
-  const std::string tricky = std::string("quote \" backslash \\ tab \t newline \n bell \x07 del \x7f ") +
-                             "عربي ‏ é \x01";
+  const std::string tricky =
+      std::string("quote \" backslash \\ tab \t newline \n bell \x07 del \x7f ") + "عربي ‏ é \x01";
   JsonWriter writer;
   writer.begin_object()
       .key("a")

@@ -393,7 +393,8 @@ TEST(ServerTest, UploadPathsMayCarryLargerBodiesAndOnlyThey) {
   });
   const std::string big(4096, 'u');
   Client upload(server.port());
-  auto accepted = upload.request("POST /api/v1/letters?x=1 HTTP/1.1\r\nHost: test\r\nContent-Length: 4096\r\n\r\n" + big);
+  auto accepted =
+      upload.request("POST /api/v1/letters?x=1 HTTP/1.1\r\nHost: test\r\nContent-Length: 4096\r\n\r\n" + big);
   ASSERT_TRUE(accepted);
   EXPECT_EQ(accepted->status, 200);
   EXPECT_EQ(accepted->body, "4096");

@@ -126,8 +126,9 @@ Status validate_contact(const NewParty& party) {
     const bool control = std::any_of(address.begin(), address.end(),
                                      [](char c) { return static_cast<unsigned char>(c) < 0x20 && c != '\n'; });
     if (!is_valid_utf8(address) || utf8_length(address) < 1 || utf8_length(address) > 400 || lines > 8 || control) {
-      return invalid_input("invalid_postal_address",
-                           "the postal address must be 1 to 8 lines, at most 400 characters, without control characters");
+      return invalid_input(
+          "invalid_postal_address",
+          "the postal address must be 1 to 8 lines, at most 400 characters, without control characters");
     }
   }
   if (party.language != "ar" && party.language != "fr" && party.language != "en") {

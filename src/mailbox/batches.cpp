@@ -286,7 +286,8 @@ Result<BatchProgress> BatchService::submit(const identity::Principal& sender, co
     const auto inserted = tx.execute(
         "INSERT INTO letter_batches (id, sender_party_id, sender_user_id, sender_assurance, idempotency_key, "
         "fingerprint, status, batch_key_wrapped, mailbox_key_version, template_sealed, total, accepted, rejected, "
-        "consigned, processed_through_line, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, 0, 0, 0, 0, ?) "
+        "consigned, processed_through_line, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, 0, 0, 0, 0, "
+        "?) "
         "ON CONFLICT (sender_party_id, idempotency_key) DO NOTHING",
         {batch_id, sender.party_id, sender.user_id, assurance_of(sender), idempotency_key, fingerprint,
          crypto::wrap_key(sender_key.key, batch_key, batch_key_ad(batch_id, sender.party_id, sender_key.version)),
@@ -328,8 +329,8 @@ Result<BatchProgress> BatchService::submit(const identity::Principal& sender, co
         params.emplace_back(static_cast<std::int64_t>(row.line));
         params.emplace_back(row.recipient_type);
         params.emplace_back(row.recipient);
-        params.emplace_back(seal_text(batch_key, fields_text(row.fields),
-                                      batch_part_ad(batch_id, "line:" + std::to_string(row.line))));
+        params.emplace_back(
+            seal_text(batch_key, fields_text(row.fields), batch_part_ad(batch_id, "line:" + std::to_string(row.line))));
       }
       tx.execute(sql, params);
     }
@@ -387,6 +388,7 @@ struct BatchService::PreparedChunk {
     bool has_content = false;
     std::optional<identity::Recipient> recipient;
     std::optional<KeyVault::WrappedMailboxKey> new_mailbox;
+    std::int64_t retention_ms = 0;  // the sender's retention; counted from the commit's time
     std::vector<std::pair<EvidenceEvent, std::string>> records;  // with a placeholder time
   };
   std::vector<Letter> letters;
@@ -570,7 +572,8 @@ BatchService::PreparedChunk BatchService::prepare_chunk(const std::string& batch
     for (const auto& [key, recipient] : recipients) party_ids.push_back(recipient.party.id);
     std::map<std::string, MailboxKey> mailbox_keys;
     for (std::size_t start = 0; start < party_ids.size(); start += 200) {
-      std::string sql = "SELECT party_id, key_version, master_key_version, wrapped_key FROM mailboxes WHERE party_id IN (";
+      std::string sql =
+          "SELECT party_id, key_version, master_key_version, wrapped_key FROM mailboxes WHERE party_id IN (";
       std::vector<store::Value> params;
       for (std::size_t i = start; i < std::min(party_ids.size(), start + 200); ++i) {
         sql += i == start ? "?" : ", ?";
@@ -578,7 +581,7 @@ BatchService::PreparedChunk BatchService::prepare_chunk(const std::string& batch
       }
       for (const auto& row : tx.query(sql + ")", params)) {
         mailbox_keys.emplace(row.text(0), impl.keys.unwrap_mailbox_key(row.text(0), static_cast<int>(row.int64(1)),
-                                                                        static_cast<int>(row.int64(2)), row.blob(3)));
+                                                                       static_cast<int>(row.int64(2)), row.blob(3)));
       }
     }
     // Mailboxes made for this chunk's recipients; a letter to the same new mailbox twice in a chunk
@@ -673,7 +676,7 @@ BatchService::PreparedChunk BatchService::prepare_chunk(const std::string& batch
       if (input.case_id) sealed.case_id_tag = case_id_tag(mailbox_key, *input.case_id);
       prepared_letter.has_content = true;
       letter.mailbox_key_version = keys.mailbox_key_version;
-      letter.retention_until_ms = retention;  // made absolute at the commit
+      prepared_letter.retention_ms = retention;
       const PartyRef recipient_ref = party_ref(recipient.party);
       if (letter.kind == LetterKind::registered) {
         add_record(EvidenceEvent::submission_acceptance, recipient_ref, actor, std::nullopt);
@@ -696,135 +699,138 @@ std::size_t BatchService::commit_chunk(PreparedChunk& chunk) {
   const std::int64_t now = mailbox_.clock_ms();
   std::size_t handled = 0;
   try {
-  impl.store.run_write([&](store::Transaction& tx) {
-    handled = 0;
-    // The batch row's lock makes instances take chunks of one batch in turn; a chunk prepared from
-    // a position the batch has moved past is dropped.
-    auto batch = tx.query_one("SELECT status, processed_through_line FROM letter_batches WHERE id = ? FOR UPDATE",
-                              {chunk.batch_id});
-    if (!batch || batch->text(0) == "done" || batch->int64(1) != chunk.after_line) return false;
-    if (chunk.batch_done) {
-      tx.execute("UPDATE letter_batches SET status = 'done', finished_at_ms = ? WHERE id = ?", {now, chunk.batch_id});
-      return true;
-    }
-    const PartyRef sender = party_refs(tx, {chunk.sender_party_id}).at(chunk.sender_party_id);
-    std::int64_t accepted = 0, rejected = 0, consigned = 0;
-    // The log's head is locked from here to the commit, so the chunk's evidence indexes are known.
-    std::int64_t next_index = tx.query_one("SELECT size FROM log_head WHERE id = 1 FOR UPDATE")->int64(0);
-    const std::int64_t first_index = next_index;
-    std::vector<std::string> kinds;
-    std::vector<std::string*> records;
-    // New mailboxes first, all at once. If one exists already, someone made it after the chunk was
-    // prepared: its letters were sealed for a key that is not the mailbox's, so the chunk is dropped
-    // and prepared again against the real key.
-    std::vector<const PreparedChunk::Letter*> new_mailboxes;
-    for (const auto& letter : chunk.letters) {
-      if (letter.new_mailbox) new_mailboxes.push_back(&letter);
-    }
-    for (std::size_t start = 0; start < new_mailboxes.size(); start += 64) {
-      const std::size_t rows = std::min<std::size_t>(64, new_mailboxes.size() - start);
-      std::string sql = "INSERT INTO mailboxes (party_id, key_version, master_key_version, wrapped_key, created_at_ms) VALUES ";
-      std::vector<store::Value> params;
-      params.reserve(rows * 5);
-      for (std::size_t i = 0; i < rows; ++i) {
-        const auto& letter = *new_mailboxes[start + i];
-        sql += i == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
-        params.emplace_back(*letter.row.recipient_party_id);
-        params.emplace_back(std::int64_t{letter.new_mailbox->key.version});
-        params.emplace_back(std::int64_t{letter.new_mailbox->master_version});
-        params.emplace_back(letter.new_mailbox->wrapped);
-        params.emplace_back(now);
+    impl.store.run_write([&](store::Transaction& tx) {
+      handled = 0;
+      // The batch row's lock makes instances take chunks of one batch in turn; a chunk prepared from
+      // a position the batch has moved past is dropped.
+      auto batch = tx.query_one("SELECT status, processed_through_line FROM letter_batches WHERE id = ? FOR UPDATE",
+                                {chunk.batch_id});
+      if (!batch || batch->text(0) == "done" || batch->int64(1) != chunk.after_line) return false;
+      if (chunk.batch_done) {
+        tx.execute("UPDATE letter_batches SET status = 'done', finished_at_ms = ? WHERE id = ?", {now, chunk.batch_id});
+        return true;
       }
-      if (tx.execute(sql + " ON CONFLICT (party_id) DO NOTHING", params) != static_cast<std::int64_t>(rows)) {
-        throw ChunkOutdated{};
+      const PartyRef sender = party_refs(tx, {chunk.sender_party_id}).at(chunk.sender_party_id);
+      std::int64_t accepted = 0, rejected = 0, consigned = 0;
+      // The log's head is locked from here to the commit, so the chunk's evidence indexes are known.
+      std::int64_t next_index = tx.query_one("SELECT size FROM log_head WHERE id = 1 FOR UPDATE")->int64(0);
+      const std::int64_t first_index = next_index;
+      std::vector<std::string> kinds;
+      std::vector<std::string*> records;
+      // New mailboxes first, all at once. If one exists already, someone made it after the chunk was
+      // prepared: its letters were sealed for a key that is not the mailbox's, so the chunk is dropped
+      // and prepared again against the real key.
+      std::vector<const PreparedChunk::Letter*> new_mailboxes;
+      for (const auto& letter : chunk.letters) {
+        if (letter.new_mailbox) new_mailboxes.push_back(&letter);
       }
-    }
-    std::vector<LetterToInsert> to_insert;
-    to_insert.reserve(chunk.letters.size());
-    for (auto& letter : chunk.letters) {
-      ++handled;
-      LetterRow& row = letter.row;
-      // Pointers to the records are kept until the append: no reallocation after this.
-      letter.records.reserve(letter.records.size() + 1);
-      row.submitted_at_ms = now;
-      for (auto& [event, record] : letter.records) {
-        stamp(record, now);
-        row.evidence_index[static_cast<std::size_t>(event)] = next_index++;
-        kinds.push_back(evidence_kind(event));
-        records.push_back(&record);
-      }
-      if (letter.refusal) {
-        ++rejected;
-        tx.execute("UPDATE letter_batch_items SET status = 'rejected', error_code = ? WHERE batch_id = ? AND line = ?",
-                   {*letter.refusal, chunk.batch_id, letter.line});
-        if (row.state == LetterState::rejected) to_insert.push_back({&row, nullptr, letter.line});
-        continue;
-      }
-      const identity::Recipient& recipient = *letter.recipient;
-      row.retention_until_ms = std::max(now, row.deliver_after_ms.value_or(now)) + *row.retention_until_ms;
-      const bool deferred = row.deliver_after_ms && *row.deliver_after_ms > now;
-      if (deferred) {
-        row.state = LetterState::accepted;
-        row.channel = recipient.reads_digitally ? "digital" : "paper";
-      } else if (!recipient.reads_digitally) {
-        row.state = LetterState::to_print;
-        row.channel = "paper";
-        row.print_reason = "no_digital_mailbox";
-      } else {
-        row.state = LetterState::consigned;
-        row.channel = "digital";
-        row.consigned_at_ms = now;
-        if (row.kind == LetterKind::registered) {
-          row.handover_deadline_ms = now + options.handover_deadline_ms;
-          // Prepared as if consigned now; a letter whose deferral ran out already gets its
-          // consignment record here, one deferred beyond now gets it when it is consigned.
-          if (!row.evidence_index[static_cast<std::size_t>(EvidenceEvent::content_consignment)]) {
-            row.evidence_index[static_cast<std::size_t>(EvidenceEvent::content_consignment)] = next_index++;
-            std::string record = evidence_record({EvidenceEvent::content_consignment, now, &row, sender,
-                                                  party_ref(recipient.party), system_actor(), std::nullopt});
-            letter.records.emplace_back(EvidenceEvent::content_consignment, std::move(record));
-            kinds.push_back(evidence_kind(EvidenceEvent::content_consignment));
-            records.push_back(&letter.records.back().second);
-          }
+      for (std::size_t start = 0; start < new_mailboxes.size(); start += 64) {
+        const std::size_t rows = std::min<std::size_t>(64, new_mailboxes.size() - start);
+        std::string sql =
+            "INSERT INTO mailboxes (party_id, key_version, master_key_version, wrapped_key, created_at_ms) VALUES ";
+        std::vector<store::Value> params;
+        params.reserve(rows * 5);
+        for (std::size_t i = 0; i < rows; ++i) {
+          const auto& letter = *new_mailboxes[start + i];
+          sql += i == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
+          params.emplace_back(*letter.row.recipient_party_id);
+          params.emplace_back(std::int64_t{letter.new_mailbox->key.version});
+          params.emplace_back(std::int64_t{letter.new_mailbox->master_version});
+          params.emplace_back(letter.new_mailbox->wrapped);
+          params.emplace_back(now);
         }
-        ++consigned;
+        if (tx.execute(sql + " ON CONFLICT (party_id) DO NOTHING", params) != static_cast<std::int64_t>(rows)) {
+          throw ChunkOutdated{};
+        }
       }
-      if (deferred && row.evidence_index[static_cast<std::size_t>(EvidenceEvent::content_consignment)]) {
-        throw std::logic_error("a deferred letter was prepared with a consignment record");
+      std::vector<LetterToInsert> to_insert;
+      to_insert.reserve(chunk.letters.size());
+      for (auto& letter : chunk.letters) {
+        ++handled;
+        LetterRow& row = letter.row;
+        // Pointers to the records are kept until the append: no reallocation after this.
+        letter.records.reserve(letter.records.size() + 1);
+        row.submitted_at_ms = now;
+        for (auto& [event, record] : letter.records) {
+          stamp(record, now);
+          row.evidence_index[static_cast<std::size_t>(event)] = next_index++;
+          kinds.push_back(evidence_kind(event));
+          records.push_back(&record);
+        }
+        if (letter.refusal) {
+          ++rejected;
+          tx.execute(
+              "UPDATE letter_batch_items SET status = 'rejected', error_code = ? WHERE batch_id = ? AND line = ?",
+              {*letter.refusal, chunk.batch_id, letter.line});
+          if (row.state == LetterState::rejected) to_insert.push_back({&row, nullptr, letter.line});
+          continue;
+        }
+        const identity::Recipient& recipient = *letter.recipient;
+        row.retention_until_ms = std::max(now, row.deliver_after_ms.value_or(now)) + letter.retention_ms;
+        const bool deferred = row.deliver_after_ms && *row.deliver_after_ms > now;
+        if (deferred) {
+          row.state = LetterState::accepted;
+          row.channel = recipient.reads_digitally ? "digital" : "paper";
+        } else if (!recipient.reads_digitally) {
+          row.state = LetterState::to_print;
+          row.channel = "paper";
+          row.print_reason = "no_digital_mailbox";
+        } else {
+          row.state = LetterState::consigned;
+          row.channel = "digital";
+          row.consigned_at_ms = now;
+          if (row.kind == LetterKind::registered) {
+            row.handover_deadline_ms = now + options.handover_deadline_ms;
+            // Prepared as if consigned now; a letter whose deferral ran out already gets its
+            // consignment record here, one deferred beyond now gets it when it is consigned.
+            if (!row.evidence_index[static_cast<std::size_t>(EvidenceEvent::content_consignment)]) {
+              row.evidence_index[static_cast<std::size_t>(EvidenceEvent::content_consignment)] = next_index++;
+              std::string record = evidence_record({EvidenceEvent::content_consignment, now, &row, sender,
+                                                    party_ref(recipient.party), system_actor(), std::nullopt});
+              letter.records.emplace_back(EvidenceEvent::content_consignment, std::move(record));
+              kinds.push_back(evidence_kind(EvidenceEvent::content_consignment));
+              records.push_back(&letter.records.back().second);
+            }
+          }
+          ++consigned;
+        }
+        if (deferred && row.evidence_index[static_cast<std::size_t>(EvidenceEvent::content_consignment)]) {
+          throw std::logic_error("a deferred letter was prepared with a consignment record");
+        }
+        to_insert.push_back({&row, &letter.sealed, letter.line});
+        if (row.state == LetterState::consigned) notify_recipient(tx, recipient.party, row, options.public_url, now);
+        ++accepted;
       }
-      to_insert.push_back({&row, &letter.sealed, letter.line});
-      if (row.state == LetterState::consigned) notify_recipient(tx, recipient.party, row, options.public_url, now);
-      ++accepted;
-    }
-    insert_letters(tx, to_insert);
-    // Their shared attachments, once the letters exist.
-    for (const auto& item : to_insert) {
-      if (item.sealed == nullptr) continue;
-      for (std::size_t i = 0; i < chunk.shared_blob_ids.size(); ++i) {
-        tx.execute("INSERT INTO letter_attachments (letter_id, number, blob_id) VALUES (?, ?, ?)",
-                   {item.letter->id, static_cast<std::int64_t>(i + 1), chunk.shared_blob_ids[i]});
+      insert_letters(tx, to_insert);
+      // Their shared attachments, once the letters exist.
+      for (const auto& item : to_insert) {
+        if (item.sealed == nullptr) continue;
+        for (std::size_t i = 0; i < chunk.shared_blob_ids.size(); ++i) {
+          tx.execute("INSERT INTO letter_attachments (letter_id, number, blob_id) VALUES (?, ?, ?)",
+                     {item.letter->id, static_cast<std::int64_t>(i + 1), chunk.shared_blob_ids[i]});
+        }
       }
-    }
-    std::vector<transparency::NewEntry> entries;
-    entries.reserve(records.size());
-    for (std::size_t i = 0; i < records.size(); ++i) {
-      entries.push_back(
-          {kinds[i], std::span(reinterpret_cast<const std::uint8_t*>(records[i]->data()), records[i]->size())});
-    }
-    const std::int64_t appended_at = transparency::TransparencyLog::append_all(tx, entries, now);
-    if (appended_at != first_index) throw std::logic_error("the log moved while a batch chunk held its head");
-    tx.execute("UPDATE letter_batch_items SET status = 'accepted' WHERE batch_id = ? AND line > ? AND line <= ? AND "
-               "status = 'pending'",
-               {chunk.batch_id, chunk.after_line, chunk.last_line});
-    const bool finished = !tx.query_one("SELECT line FROM letter_batch_items WHERE batch_id = ? AND line > ? LIMIT 1",
-                                        {chunk.batch_id, chunk.last_line});
-    tx.execute(
-        "UPDATE letter_batches SET accepted = accepted + ?, rejected = rejected + ?, consigned = consigned + ?, "
-        "processed_through_line = ?, status = ?, finished_at_ms = ? WHERE id = ?",
-        {accepted, rejected, consigned, chunk.last_line, std::string(finished ? "done" : "running"),
-         finished ? store::Value(now) : store::Value(nullptr), chunk.batch_id});
-    return true;
-  });
+      std::vector<transparency::NewEntry> entries;
+      entries.reserve(records.size());
+      for (std::size_t i = 0; i < records.size(); ++i) {
+        entries.push_back(
+            {kinds[i], std::span(reinterpret_cast<const std::uint8_t*>(records[i]->data()), records[i]->size())});
+      }
+      const std::int64_t appended_at = transparency::TransparencyLog::append_all(tx, entries, now);
+      if (appended_at != first_index) throw std::logic_error("the log moved while a batch chunk held its head");
+      tx.execute(
+          "UPDATE letter_batch_items SET status = 'accepted' WHERE batch_id = ? AND line > ? AND line <= ? AND "
+          "status = 'pending'",
+          {chunk.batch_id, chunk.after_line, chunk.last_line});
+      const bool finished = !tx.query_one("SELECT line FROM letter_batch_items WHERE batch_id = ? AND line > ? LIMIT 1",
+                                          {chunk.batch_id, chunk.last_line});
+      tx.execute(
+          "UPDATE letter_batches SET accepted = accepted + ?, rejected = rejected + ?, consigned = consigned + ?, "
+          "processed_through_line = ?, status = ?, finished_at_ms = ? WHERE id = ?",
+          {accepted, rejected, consigned, chunk.last_line, std::string(finished ? "done" : "running"),
+           finished ? store::Value(now) : store::Value(nullptr), chunk.batch_id});
+      return true;
+    });
   } catch (const ChunkOutdated&) {
     return 0;
   }

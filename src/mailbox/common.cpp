@@ -207,7 +207,8 @@ std::string evidence_record(const EvidenceFacts& facts) {
   out.reserve(1024);
   out.begin_object().key("actor").begin_object().key("capacity").string(facts.actor.capacity);
   if (facts.actor.delegation_id) out.key("delegation_id").string(*facts.actor.delegation_id);
-  if (!facts.actor.user_id.empty()) out.key("login").string(facts.actor.login).key("user_id").string(facts.actor.user_id);
+  if (!facts.actor.user_id.empty())
+    out.key("login").string(facts.actor.login).key("user_id").string(facts.actor.user_id);
   out.end_object().key("attachments_sha256").begin_array();
   for (const auto& sha : letter.attachments_sha256) out.string(sha);
   out.end_array()

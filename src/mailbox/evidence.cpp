@@ -73,10 +73,21 @@ Result<std::string> MailboxService::evidence_receipt_pdf(const identity::Princip
   const auto text = [&record](const char* key) {
     return record.value(key, Json()).is_string() ? record[key].get<std::string>() : "";
   };
-  const auto party = [&record](const char* key) {
-    const Json& p = record.value(key, Json::object());
-    return p.value("name_ar", "") + " — " + p.value("name_latin", "") + " (" + p.value("identifier_type", "") + " " +
-           p.value("identifier", "") + ")";
+  // The record names parties by identifier; their current names are added for people to read.
+  std::vector<std::string> party_ids;
+  for (const char* key : {"sender", "recipient"}) {
+    const Json p = record.value(key, Json::object());
+    if (p.value("party_id", Json()).is_string()) party_ids.push_back(p["party_id"].get<std::string>());
+  }
+  const auto names = impl_->store.read<std::map<std::string, PartyRef>>(
+      [&](store::Transaction& tx) { return party_refs(tx, party_ids); });
+  const auto party = [&record, &names](const char* key) {
+    const Json p = record.value(key, Json::object());
+    std::string shown;
+    if (auto found = names.find(p.value("party_id", "")); found != names.end()) {
+      shown = found->second.name_ar + " — " + found->second.name_latin + " ";
+    }
+    return shown + "(" + p.value("identifier_type", "") + " " + p.value("identifier", "") + ")";
   };
   const Json& actor = record.value("actor", Json::object());
   std::string actor_text = actor.value("capacity", "");

@@ -33,7 +33,9 @@ struct Actor {
 };
 Actor actor_of(const identity::Principal& principal, const std::string& capacity,
                const std::optional<std::string>& delegation_id = std::nullopt);
-inline Actor system_actor() { return {"system", "", "", std::nullopt}; }
+inline Actor system_actor() {
+  return {"system", "", "", std::nullopt};
+}
 
 // The eIDAS-style assurance level of how the sender authenticated.
 std::string assurance_of(const identity::Principal& principal);

@@ -301,7 +301,8 @@ Result<OpenedContent> detail::open_for_recipient(MailboxService::Impl& impl, con
 }
 
 Result<OpenedLetter> MailboxService::open(const identity::Principal& caller, const std::string& letter_id) {
-  BARID_ASSIGN_OR_RETURN(auto opened, open_for_recipient(*impl_, caller, letter_id, clock_ms(), identity::Scope::mailbox_read, "mailbox.open"));
+  BARID_ASSIGN_OR_RETURN(auto opened, open_for_recipient(*impl_, caller, letter_id, clock_ms(),
+                                                         identity::Scope::mailbox_read, "mailbox.open"));
   const Json document = Json::parse(opened.document);
   OpenedLetter out;
   std::vector<std::string> labels;
@@ -342,13 +343,15 @@ Result<OpenedLetter> MailboxService::open(const identity::Principal& caller, con
 }
 
 Result<std::string> MailboxService::content_document(const identity::Principal& caller, const std::string& letter_id) {
-  BARID_ASSIGN_OR_RETURN(auto opened, open_for_recipient(*impl_, caller, letter_id, clock_ms(), identity::Scope::mailbox_read, "mailbox.open"));
+  BARID_ASSIGN_OR_RETURN(auto opened, open_for_recipient(*impl_, caller, letter_id, clock_ms(),
+                                                         identity::Scope::mailbox_read, "mailbox.open"));
   return std::move(opened.document);
 }
 
 Result<AttachmentContent> MailboxService::attachment(const identity::Principal& caller, const std::string& letter_id,
                                                      int number) {
-  BARID_ASSIGN_OR_RETURN(auto opened, open_for_recipient(*impl_, caller, letter_id, clock_ms(), identity::Scope::mailbox_read, "mailbox.open"));
+  BARID_ASSIGN_OR_RETURN(auto opened, open_for_recipient(*impl_, caller, letter_id, clock_ms(),
+                                                         identity::Scope::mailbox_read, "mailbox.open"));
   const Json document = Json::parse(opened.document);
   const Json keys = Json::parse(opened.attachment_keys);
   sodium_memzero(opened.attachment_keys.data(), opened.attachment_keys.size());

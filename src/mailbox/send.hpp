@@ -79,7 +79,8 @@ void notify_recipient(store::Transaction& tx, const identity::Party& recipient, 
                       const std::string& public_url, std::int64_t now_ms);
 
 SentLetter sent_view(store::Transaction& tx, const LetterRow& letter);
-std::int64_t retention_ms_for(store::Transaction& tx, const std::string& sender_party_id, const MailboxOptions& options);
+std::int64_t retention_ms_for(store::Transaction& tx, const std::string& sender_party_id,
+                              const MailboxOptions& options);
 
 // The first `max_chars` code points of valid UTF-8 text.
 std::string truncate_utf8(const std::string& text, std::size_t max_chars);

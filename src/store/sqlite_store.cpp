@@ -111,8 +111,8 @@ class SqliteConnection {
     if (statements_.size() >= max_cached_statements) finalize_statements();
     sqlite3_stmt* statement = nullptr;
     const char* tail = nullptr;
-    const int code = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                                        &statement, &tail);
+    const int code =
+        sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &statement, &tail);
     if (code != SQLITE_OK) fail(code, "prepare");
     if (statement == nullptr || !only_whitespace_after(tail, sql.data() + sql.size())) {
       sqlite3_finalize(statement);
@@ -325,9 +325,9 @@ class SqliteStore final : public Store {
       : path_(path),
         options_(options),
         writer_(std::make_unique<SqliteConnection>(path, SqliteConnection::Role::writer, options)),
-        readers_(options.reader_connections, std::chrono::milliseconds(options.busy_timeout_ms), [this] {
-          return std::make_unique<SqliteConnection>(path_, SqliteConnection::Role::reader, options_);
-        }),
+        readers_(
+            options.reader_connections, std::chrono::milliseconds(options.busy_timeout_ms),
+            [this] { return std::make_unique<SqliteConnection>(path_, SqliteConnection::Role::reader, options_); }),
         checkpointer_(std::make_unique<SqliteConnection>(path, SqliteConnection::Role::checkpointer, options)) {
     readers_.open_one();
     checkpoint_thread_ = std::thread([this] { run_checkpoints(); });
@@ -443,7 +443,8 @@ class SqliteStore final : public Store {
   void run_checkpoints() {
     std::unique_lock lock(checkpoint_mutex_);
     while (!stopping_) {
-      checkpoint_wanted_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || commits_since_checkpoint_; });
+      checkpoint_wanted_.wait_for(lock, std::chrono::seconds(1),
+                                  [this] { return stopping_ || commits_since_checkpoint_; });
       if (stopping_) break;
       commits_since_checkpoint_ = false;
       lock.unlock();

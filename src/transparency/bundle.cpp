@@ -54,9 +54,8 @@ std::optional<std::string> parse(const Json& bundle, ParsedBundle& out) {
     if (!from_hex(item, hash)) return "inclusion_proof.hashes holds something that is not a 32-byte hex hash";
     out.proof.push_back(hash);
   }
-  if (!head.is_object() || !non_negative_integer(head.value("tree_size", Json())) ||
-      !head.contains("timestamp_ms") || !head["timestamp_ms"].is_number_integer() ||
-      !from_hex(head.value("root_hash", Json()), out.head.root) ||
+  if (!head.is_object() || !non_negative_integer(head.value("tree_size", Json())) || !head.contains("timestamp_ms") ||
+      !head["timestamp_ms"].is_number_integer() || !from_hex(head.value("root_hash", Json()), out.head.root) ||
       !from_hex(head.value("signature", Json()), out.head.signature)) {
     return "tree_head is missing tree_size, timestamp_ms, root_hash or signature";
   }
@@ -102,8 +101,7 @@ Json bundle_json(const LogEntry& entry, std::span<const Hash> proof, const Store
            {{"public_key", hex(head.public_key)}, {"key_fingerprint", operator_key_fingerprint(head.public_key)}}}};
 }
 
-Result<Json> make_bundle(TransparencyLog& log, const crypto::SigningKey& key, std::int64_t index,
-                         std::int64_t now_ms) {
+Result<Json> make_bundle(TransparencyLog& log, const crypto::SigningKey& key, std::int64_t index, std::int64_t now_ms) {
   BARID_ASSIGN_OR_RETURN(auto entry, log.entry(index));
   StoredTreeHead head = log.sign_head(key, now_ms);
   if (head.head.tree_size <= index) head = log.sign_head(key, now_ms, /*force=*/true);
@@ -137,8 +135,9 @@ BundleVerdict verify_bundle(const Json& bundle, const std::optional<std::vector<
   }
 
   const Hash leaf = leaf_hash(parsed.data);
-  const bool included = verify_inclusion(leaf, static_cast<std::size_t>(parsed.index),
-                                         static_cast<std::size_t>(parsed.head.tree_size), parsed.proof, parsed.head.root);
+  const bool included =
+      verify_inclusion(leaf, static_cast<std::size_t>(parsed.index), static_cast<std::size_t>(parsed.head.tree_size),
+                       parsed.proof, parsed.head.root);
   ok &= add("inclusion", included,
             included ? "entry " + std::to_string(parsed.index) + " is in the tree of " +
                            std::to_string(parsed.head.tree_size) + " entries with root " + hex(parsed.head.root)

@@ -55,21 +55,21 @@ class StoredTree {
     std::vector<Hash> hashes;
     hashes.reserve(static_cast<std::size_t>(count));
     if (level == 0) {
-      for (const auto& row : tx_.query(
-               "SELECT leaf_hash FROM log_entries WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index",
-               {first, first + count})) {
+      for (const auto& row :
+           tx_.query("SELECT leaf_hash FROM log_entries WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index",
+                     {first, first + count})) {
         hashes.push_back(to_hash(row.blob(0)));
       }
       if (static_cast<std::int64_t>(hashes.size()) != count) {
-        throw std::runtime_error("the transparency log is missing entries between " + std::to_string(first) +
-                                 " and " + std::to_string(first + count - 1) + ": run barid log check");
+        throw std::runtime_error("the transparency log is missing entries between " + std::to_string(first) + " and " +
+                                 std::to_string(first + count - 1) + ": run barid log check");
       }
       return hashes;
     }
     std::map<std::int64_t, Hash> stored;
-    for (const auto& row : tx_.query(
-             "SELECT tile_index, hash FROM log_tiles WHERE level = ? AND tile_index >= ? AND tile_index < ?",
-             {std::int64_t{level}, first, first + count})) {
+    for (const auto& row :
+         tx_.query("SELECT tile_index, hash FROM log_tiles WHERE level = ? AND tile_index >= ? AND tile_index < ?",
+                   {std::int64_t{level}, first, first + count})) {
       stored.emplace(row.int64(0), to_hash(row.blob(1)));
     }
     const std::int64_t fan_out = std::int64_t{1} << kTileLevelStep;
@@ -117,7 +117,8 @@ StoredTreeHead head_from_row(const store::Row& row) {
   return stored;
 }
 
-constexpr const char* kHeadColumns = "SELECT tree_size, timestamp_ms, root_hash, signature, public_key FROM log_tree_heads ";
+constexpr const char* kHeadColumns =
+    "SELECT tree_size, timestamp_ms, root_hash, signature, public_key FROM log_tree_heads ";
 
 // All the levels of the tree over `leaves`, for checking many roots at once in memory.
 class MemoryTree {
@@ -273,8 +274,9 @@ Result<std::vector<Hash>> TransparencyLog::inclusion_proof(std::int64_t index, s
     const std::int64_t size = stored_size(tx);
     if (tree_size > size) return tree_too_large(tree_size, size);
     StoredTree tree(tx);
-    return transparency::inclusion_proof(static_cast<std::size_t>(tree_size), static_cast<std::size_t>(index),
-                                         [&tree](std::size_t begin, std::size_t end) { return tree.range(begin, end); });
+    return transparency::inclusion_proof(
+        static_cast<std::size_t>(tree_size), static_cast<std::size_t>(index),
+        [&tree](std::size_t begin, std::size_t end) { return tree.range(begin, end); });
   });
 }
 
@@ -293,12 +295,11 @@ Result<std::vector<Hash>> TransparencyLog::consistency_proof(std::int64_t old_si
 }
 
 std::optional<StoredTreeHead> TransparencyLog::latest_head() {
-  return store_.read_single<std::optional<StoredTreeHead>>(
-      [](store::Transaction& tx) -> std::optional<StoredTreeHead> {
-        auto row = tx.query_one(std::string(kHeadColumns) + "ORDER BY tree_size DESC, timestamp_ms DESC LIMIT 1");
-        if (!row) return std::nullopt;
-        return head_from_row(*row);
-      });
+  return store_.read_single<std::optional<StoredTreeHead>>([](store::Transaction& tx) -> std::optional<StoredTreeHead> {
+    auto row = tx.query_one(std::string(kHeadColumns) + "ORDER BY tree_size DESC, timestamp_ms DESC LIMIT 1");
+    if (!row) return std::nullopt;
+    return head_from_row(*row);
+  });
 }
 
 StoredTreeHead TransparencyLog::sign_head(const crypto::SigningKey& key, std::int64_t now_ms, bool force) {
@@ -308,9 +309,9 @@ StoredTreeHead TransparencyLog::sign_head(const crypto::SigningKey& key, std::in
   Hash root{};
   store_.run_read([&](store::Transaction& tx) {
     size = stored_size(tx);
-    if (auto row = tx.query_one(std::string(kHeadColumns) +
-                                "WHERE public_key = ? ORDER BY tree_size DESC, timestamp_ms DESC LIMIT 1",
-                                {public_key})) {
+    if (auto row = tx.query_one(
+            std::string(kHeadColumns) + "WHERE public_key = ? ORDER BY tree_size DESC, timestamp_ms DESC LIMIT 1",
+            {public_key})) {
       newest = head_from_row(*row);
     }
     if (newest && newest->head.tree_size == size && !force) return;

@@ -140,8 +140,8 @@ class TiledLogTest : public LogTest {
     for (std::size_t start = 0; start < texts.size(); start += kChunk) {
       std::vector<NewEntry> entries;
       for (std::size_t i = start; i < std::min(texts.size(), start + kChunk); ++i) {
-        entries.push_back({"test.bulk", std::span(reinterpret_cast<const std::uint8_t*>(texts[i].data()),
-                                                  texts[i].size())});
+        entries.push_back(
+            {"test.bulk", std::span(reinterpret_cast<const std::uint8_t*>(texts[i].data()), texts[i].size())});
         leaves.push_back(leaf_hash(texts[i]));
       }
       store_->run_write([&](store::Transaction& tx) {
@@ -172,8 +172,8 @@ TEST_P(TiledLogTest, SavedTilesGiveTheSameRootsAndProofsAsTheLeaves) {
       ASSERT_TRUE(proof.ok());
       EXPECT_EQ(*proof, inclusion_proof(prefix, index)) << index << " of " << size;
     }
-    const auto consistency = log_->consistency_proof(static_cast<std::int64_t>(size),
-                                                     static_cast<std::int64_t>(leaves.size()));
+    const auto consistency =
+        log_->consistency_proof(static_cast<std::int64_t>(size), static_cast<std::int64_t>(leaves.size()));
     ASSERT_TRUE(consistency.ok());
     EXPECT_EQ(*consistency, consistency_proof(leaves, size)) << size;
   }

@@ -32,7 +32,7 @@ std::string hex_encode(std::span<const std::uint8_t> data);
 bool hex_decode(std::string_view hex, Bytes& out);
 std::string base64url_encode(std::span<const std::uint8_t> data);  // no padding
 std::string base64_encode(std::span<const std::uint8_t> data);     // RFC 4648 standard alphabet, padded
-bool base64_decode(std::string_view text, Bytes& out);              // false on anything but padded standard base64
+bool base64_decode(std::string_view text, Bytes& out);             // false on anything but padded standard base64
 
 bool constant_time_equal(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b);
 

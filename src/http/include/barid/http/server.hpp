@@ -78,11 +78,11 @@ struct ServerOptions {
   // of these prefixes may carry up to max_upload_body_bytes.
   std::vector<std::string> upload_path_prefixes;
   std::size_t max_upload_body_bytes = 0;
-  int request_timeout_ms = 30'000;           // to receive one whole request; beyond: 408 request_timeout, closed
-  int idle_timeout_ms = 60'000;              // keep-alive connection with no request in flight; closed silently
-  int max_connections = 4096;                // beyond: 503 too_many_connections, closed
-  int shutdown_grace_ms = 10'000;            // in-flight requests get this long after stop() before being cut
-  std::string tls_certificate_file;          // PEM; both set = HTTPS only
+  int request_timeout_ms = 30'000;   // to receive one whole request; beyond: 408 request_timeout, closed
+  int idle_timeout_ms = 60'000;      // keep-alive connection with no request in flight; closed silently
+  int max_connections = 4096;        // beyond: 503 too_many_connections, closed
+  int shutdown_grace_ms = 10'000;    // in-flight requests get this long after stop() before being cut
+  std::string tls_certificate_file;  // PEM; both set = HTTPS only
   std::string tls_private_key_file;
   std::string server_header = "barid";
 };
