@@ -869,6 +869,13 @@ TEST_P(MailboxTest, TheLogPublishesSignedHeadsAndProofsWithoutEntries) {
   Json tampered = bundle;
   tampered["record"]["time"] = "2020-01-01T00:00:00.000Z";
   EXPECT_EQ(client().post_json("/api/v1/verify", {{"bundle", tampered}}).json()["valid"], false);
+  // Hostile shapes get a verdict, never a 500.
+  for (const Json& hostile :
+       {Json{{"format", 5}}, Json::array(), Json{{"format", "barid-evidence-bundle/1"}, {"entry", 1}}}) {
+    const auto reply = client().post_json("/api/v1/verify", {{"bundle", hostile}});
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    EXPECT_EQ(reply.json()["valid"], false);
+  }
 }
 
 TEST_P(MailboxTest, TheDataExportHoldsTheMailbox) {

@@ -65,9 +65,10 @@ int verify(const std::string& bundle_path, const std::string& content_path, cons
     std::printf("%-7s %-13s %s\n", check.passed ? "ok" : "FAILED", check.name.c_str(), check.detail.c_str());
   }
   if (verdict.record.is_object()) {
-    std::printf("record: %s %s, letter %s, at %s\n", verdict.record.value("event_name", "?").c_str(),
-                verdict.record.value("type", "").c_str(), verdict.record.value("letter_id", "?").c_str(),
-                verdict.record.value("time", "?").c_str());
+    using transparency::text_of;
+    std::printf("record: %s %s, letter %s, at %s\n", text_of(verdict.record, "event_name").c_str(),
+                text_of(verdict.record, "type").c_str(), text_of(verdict.record, "letter_id").c_str(),
+                text_of(verdict.record, "time").c_str());
   }
   if (!pinned) {
     std::printf(

@@ -32,7 +32,7 @@ struct ParsedBundle {
 
 std::optional<std::string> parse(const Json& bundle, ParsedBundle& out) {
   if (!bundle.is_object()) return "the bundle is not a JSON object";
-  if (bundle.value("format", "") != kBundleFormat) return std::string("the format is not ") + kBundleFormat;
+  if (text_of(bundle, "format") != kBundleFormat) return std::string("the format is not ") + kBundleFormat;
   const Json& entry = bundle.contains("entry") ? bundle["entry"] : Json();
   const Json& proof = bundle.contains("inclusion_proof") ? bundle["inclusion_proof"] : Json();
   const Json& head = bundle.contains("tree_head") ? bundle["tree_head"] : Json();
@@ -72,6 +72,12 @@ std::optional<std::string> parse(const Json& bundle, ParsedBundle& out) {
 }
 
 }  // namespace
+
+std::string text_of(const Json& object, const char* key) {
+  if (!object.is_object()) return "";
+  const auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : "";
+}
 
 std::string operator_key_fingerprint(std::span<const std::uint8_t> public_key) {
   return hex(crypto::sha256(public_key)).substr(0, 16);
@@ -161,7 +167,7 @@ BundleVerdict verify_bundle(const Json& bundle, const std::optional<std::vector<
     const std::string digest = hex(crypto::sha256(*content));
     std::string matched;
     if (verdict.record.is_object()) {
-      if (verdict.record.value("content_sha256", "") == digest) matched = "the letter's content";
+      if (text_of(verdict.record, "content_sha256") == digest) matched = "the letter's content";
       const Json attachments = verdict.record.value("attachments_sha256", Json::array());
       for (std::size_t i = 0; matched.empty() && attachments.is_array() && i < attachments.size(); ++i) {
         if (attachments[i] == digest) matched = "attachment " + std::to_string(i + 1);

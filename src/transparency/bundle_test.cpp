@@ -128,5 +128,20 @@ TEST_F(BundleTest, MalformedBundlesAreRefusedWithTheReason) {
   EXPECT_FALSE(verify_bundle(bad_hash).ok);
 }
 
+// Found by fuzz_evidence_bundle: members of the wrong type made the check throw instead of failing.
+TEST_F(BundleTest, MembersOfTheWrongTypeAreRefusedNotThrown) {
+  EXPECT_FALSE(verify_bundle(Json::parse(R"({"format":5555555555555555555555555})")).ok);
+  EXPECT_FALSE(verify_bundle(Json::parse(R"({"format":["barid-evidence-bundle/1"]})")).ok);
+  // A signed entry whose record holds a number where the content hash should be.
+  store_->run_write([&](store::Transaction& tx) {
+    TransparencyLog::append(tx, "evidence.ContentHandover", bytes(R"({"content_sha256":42})"), 3'000);
+    return true;
+  });
+  const auto verdict = verify_bundle(bundle(9), bytes("content"));
+  EXPECT_FALSE(verdict.ok);
+  EXPECT_FALSE(find(verdict, "content")->passed);
+  EXPECT_TRUE(find(verdict, "inclusion")->passed);
+}
+
 }  // namespace
 }  // namespace barid::transparency

@@ -44,6 +44,10 @@ struct BundleVerdict {
 BundleVerdict verify_bundle(const Json& bundle, const std::optional<std::vector<std::uint8_t>>& content = std::nullopt,
                             const std::optional<std::array<std::uint8_t, 32>>& pinned_public_key = std::nullopt);
 
+// A string member of an untrusted JSON object, or "" when it is absent, not a string, or the value
+// is not an object at all.
+std::string text_of(const Json& object, const char* key);
+
 // The operator's public key fingerprint people compare: the first 16 hex digits of its SHA-256.
 std::string operator_key_fingerprint(std::span<const std::uint8_t> public_key);
 
