@@ -349,6 +349,44 @@ std::map<std::string, Recipient> IdentityService::find_recipients(store::Transac
   return found;
 }
 
+std::map<std::string, Party> IdentityService::parties_by_id(store::Transaction& tx,
+                                                            const std::vector<std::string>& party_ids) {
+  std::map<std::string, Party> found;
+  std::vector<std::string> wanted;
+  for (const auto& id : party_ids) {
+    if (std::find(wanted.begin(), wanted.end(), id) == wanted.end()) wanted.push_back(id);
+  }
+  constexpr std::size_t kChunk = 100;
+  for (std::size_t start = 0; start < wanted.size(); start += kChunk) {
+    const std::size_t end = std::min(wanted.size(), start + kChunk);
+    std::string sql = std::string("SELECT ") + kPartyColumns + " FROM parties WHERE id IN (";
+    std::vector<store::Value> params;
+    for (std::size_t i = start; i < end; ++i) {
+      sql += i == start ? "?" : ", ?";
+      params.emplace_back(wanted[i]);
+    }
+    for (const auto& row : tx.query(sql + ")", params)) {
+      Party party = party_from_row(row);
+      found.emplace(party.id, std::move(party));
+    }
+  }
+  return found;
+}
+
+std::vector<std::string> IdentityService::party_ids_with_identifier(store::Transaction& tx,
+                                                                    const std::string& identifier) {
+  std::vector<std::string> ids;
+  for (const auto& row : tx.query("SELECT id FROM parties WHERE identifier = ? OR id = ?", {identifier, identifier})) {
+    ids.push_back(row.text(0));
+  }
+  return ids;
+}
+
+void IdentityService::log_access(store::Transaction& tx, const Principal& actor, const std::string& party_id,
+                                 const std::string& capacity, std::string_view action, std::string_view resource) {
+  record_access(tx, actor, party_id, capacity, action, resource);
+}
+
 Result<User> IdentityService::find_user_by_login(const std::string& login) {
   auto normalized = normalize_login(login);
   if (!normalized) return not_found("user_not_found", "no user has this login");

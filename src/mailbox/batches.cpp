@@ -713,7 +713,7 @@ std::size_t BatchService::commit_chunk(PreparedChunk& chunk) {
       const PartyRef sender = party_refs(tx, {chunk.sender_party_id}).at(chunk.sender_party_id);
       std::int64_t accepted = 0, rejected = 0, consigned = 0;
       // The log's head is locked from here to the commit, so the chunk's evidence indexes are known.
-      std::int64_t next_index = tx.query_one("SELECT size FROM log_head WHERE id = 1 FOR UPDATE")->int64(0);
+      std::int64_t next_index = transparency::TransparencyLog::lock_next_index(tx);
       const std::int64_t first_index = next_index;
       std::vector<std::string> kinds;
       std::vector<std::string*> records;

@@ -299,32 +299,8 @@ std::optional<LetterKeys> letter_keys(KeyVault& keys, store::Transaction& tx, co
 
 std::map<std::string, PartyRef> party_refs(store::Transaction& tx, const std::vector<std::string>& party_ids) {
   std::map<std::string, PartyRef> refs;
-  std::vector<std::string> wanted;
-  for (const auto& id : party_ids) {
-    if (!refs.contains(id)) {
-      refs[id] = PartyRef{id, identity::PartyKind::citizen, "", "", ""};
-      wanted.push_back(id);
-    }
-  }
-  // In chunks, each one statement with its placeholders.
-  constexpr std::size_t kChunk = 100;
-  for (std::size_t start = 0; start < wanted.size(); start += kChunk) {
-    const std::size_t end = std::min(wanted.size(), start + kChunk);
-    std::string sql = "SELECT id, kind, identifier, name_ar, name_latin FROM parties WHERE id IN (";
-    std::vector<store::Value> params;
-    for (std::size_t i = start; i < end; ++i) {
-      sql += i == start ? "?" : ", ?";
-      params.emplace_back(wanted[i]);
-    }
-    sql += ")";
-    for (const auto& row : tx.query(sql, params)) {
-      auto& ref = refs[row.text(0)];
-      ref.kind = identity::party_kind_from_string(row.text(1)).value_or(identity::PartyKind::citizen);
-      ref.identifier = row.text(2);
-      ref.name_ar = row.text(3);
-      ref.name_latin = row.text(4);
-    }
-  }
+  for (const auto& id : party_ids) refs[id] = PartyRef{id, identity::PartyKind::citizen, "", "", ""};
+  for (const auto& [id, party] : identity::IdentityService::parties_by_id(tx, party_ids)) refs[id] = party_ref(party);
   return refs;
 }
 

@@ -35,7 +35,7 @@ Status MailboxService::set_retention(const identity::Principal& admin, const std
     return invalid_input("invalid_retention", "retention must be between 1 day and 50 years");
   }
   auto outcome = impl_->store.write<bool>([&](store::Transaction& tx) -> Result<bool> {
-    if (!tx.query_one("SELECT id FROM parties WHERE id = ?", {sender_party_id})) {
+    if (identity::IdentityService::parties_by_id(tx, {sender_party_id}).empty()) {
       return not_found("party_not_found", "no party has this id");
     }
     tx.execute(
@@ -264,10 +264,8 @@ Result<std::string> MailboxService::print_batch_pdf(const identity::Principal& c
         }
       }
       // Printing reads the letter: the recipient sees it in their access log.
-      tx.execute(
-          "INSERT INTO access_log (party_id, actor_user_id, actor_party_id, capacity, action, resource, delegation_id, "
-          "at_ms) VALUES (?, ?, ?, 'print_centre', 'mailbox.print', ?, NULL, ?)",
-          {*letter->recipient_party_id, clerk.user_id, clerk.party_id, "letter:" + id, clock_ms()});
+      impl_->identity.log_access(tx, clerk, *letter->recipient_party_id, "print_centre", "mailbox.print",
+                                 "letter:" + id);
       pages.push_back(std::move(page));
     }
     return true;

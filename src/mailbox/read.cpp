@@ -109,9 +109,7 @@ std::vector<std::pair<std::int64_t, std::int64_t>> evidence_times(store::Transac
   std::vector<std::pair<std::int64_t, std::int64_t>> times;
   for (const auto& index : letter.evidence_index) {
     if (!index) continue;
-    if (auto row = tx.query_one("SELECT appended_at_ms FROM log_entries WHERE leaf_index = ?", {*index})) {
-      times.emplace_back(*index, row->int64(0));
-    }
+    if (auto at = transparency::TransparencyLog::appended_at(tx, *index)) times.emplace_back(*index, *at);
   }
   return times;
 }
@@ -147,7 +145,7 @@ Result<LetterPage> MailboxService::list(const identity::Principal& caller, const
     std::string sql = std::string("SELECT ") + kLetterColumns +
                       " FROM letters l WHERE l.recipient_party_id = ? AND l.consigned_at_ms IS NOT NULL";
     std::vector<store::Value> params;
-    params.reserve(16);  // no reallocation: GCC 12 warns falsely about one of std::variant
+    params.reserve(32);  // no reallocation: GCC 12 warns falsely about one of std::variant
     params.emplace_back(party_id);
     if (query.folder != "all") {
       sql += " AND l.folder = ?";
@@ -158,9 +156,14 @@ Result<LetterPage> MailboxService::list(const identity::Principal& caller, const
       params.emplace_back(std::int64_t{*query.unread ? 1 : 0});
     }
     if (query.sender) {
-      sql += " AND l.sender_party_id IN (SELECT id FROM parties WHERE id = ? OR identifier = ?)";
-      params.emplace_back(*query.sender);
-      params.emplace_back(*query.sender);
+      const auto senders = identity::IdentityService::party_ids_with_identifier(tx, *query.sender);
+      if (senders.empty()) return page;  // no such sender: nothing to list
+      sql += " AND l.sender_party_id IN (";
+      for (std::size_t i = 0; i < senders.size() && i < 10; ++i) {
+        sql += i == 0 ? "?" : ", ?";
+        params.emplace_back(senders[i]);
+      }
+      sql += ")";
     }
     if (query.case_id) {
       sql += " AND l.case_id_tag = ?";

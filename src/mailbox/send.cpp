@@ -429,8 +429,7 @@ SentLetter sent_view(store::Transaction& tx, const LetterRow& letter) {
   std::vector<std::pair<std::int64_t, std::int64_t>> times;
   for (const auto& index : letter.evidence_index) {
     if (!index) continue;
-    auto row = tx.query_one("SELECT appended_at_ms FROM log_entries WHERE leaf_index = ?", {*index});
-    if (row) times.emplace_back(*index, row->int64(0));
+    if (auto at = transparency::TransparencyLog::appended_at(tx, *index)) times.emplace_back(*index, *at);
   }
   sent.evidence = evidence_of(letter, times);
   return sent;

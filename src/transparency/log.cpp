@@ -242,6 +242,16 @@ std::int64_t TransparencyLog::append_all(store::Transaction& tx, std::span<const
   return first;
 }
 
+std::int64_t TransparencyLog::lock_next_index(store::Transaction& tx) {
+  return tx.query_one("SELECT size FROM log_head WHERE id = 1 FOR UPDATE")->int64(0);
+}
+
+std::optional<std::int64_t> TransparencyLog::appended_at(store::Transaction& tx, std::int64_t index) {
+  auto row = tx.query_one("SELECT appended_at_ms FROM log_entries WHERE leaf_index = ?", {index});
+  if (!row) return std::nullopt;
+  return row->int64(0);
+}
+
 std::int64_t TransparencyLog::size() {
   return store_.read_single<std::int64_t>([](store::Transaction& tx) { return stored_size(tx); });
 }

@@ -105,6 +105,14 @@ class IdentityService {
   // identifiers that are malformed or unknown are absent.
   std::map<std::string, Recipient> find_recipients(store::Transaction& tx, PartyKind kind,
                                                    const std::vector<std::string>& identifiers) const;
+  // Parties by id, inside the caller's transaction (ids that do not exist are absent).
+  static std::map<std::string, Party> parties_by_id(store::Transaction& tx, const std::vector<std::string>& party_ids);
+  // The ids of the parties registered with `identifier`, of any kind (for searching by sender).
+  static std::vector<std::string> party_ids_with_identifier(store::Transaction& tx, const std::string& identifier);
+  // Records in the party's access log, within `tx`, that `actor` read its data in `capacity` for a
+  // purpose the caller names (e.g. a print centre printing a letter).
+  void log_access(store::Transaction& tx, const Principal& actor, const std::string& party_id,
+                  const std::string& capacity, std::string_view action, std::string_view resource);
   std::vector<User> list_users(std::size_t limit, const std::string& after_login);
   Status change_password(const Principal& principal, const std::string& current_password,
                          const std::string& new_password);

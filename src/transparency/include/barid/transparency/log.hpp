@@ -70,6 +70,11 @@ class TransparencyLog {
                              std::int64_t now_ms);
   // Appends several entries in order with one lock and one head update; returns the first index.
   static std::int64_t append_all(store::Transaction& tx, std::span<const NewEntry> entries, std::int64_t now_ms);
+  // Takes the lock appends take and returns the index the next entry will get, so a caller can
+  // write those indexes elsewhere before appending in the same transaction.
+  static std::int64_t lock_next_index(store::Transaction& tx);
+  // When entry `index` was appended, read inside the caller's transaction.
+  static std::optional<std::int64_t> appended_at(store::Transaction& tx, std::int64_t index);
 
   std::int64_t size();
   Result<LogEntry> entry(std::int64_t index);
