@@ -695,6 +695,18 @@ TEST_P(MailboxTest, NotificationsCarryOnlyTheNotificationText) {
   ASSERT_EQ(mails.size(), 1u);
   EXPECT_EQ(mails[0].recipients, std::vector<std::string>{"salma@example.org"});
   EXPECT_EQ(mails[0].data.find("SECRET-"), std::string::npos);
+  // The body travels in base64: decoded, it is the notification text and a link, nothing else.
+  const auto blank = mails[0].data.find("\r\n\r\n");
+  ASSERT_NE(blank, std::string::npos);
+  std::string encoded;
+  for (const char c : mails[0].data.substr(blank + 4)) {
+    if (c != '\r' && c != '\n' && c != '.') encoded += c;
+  }
+  crypto::Bytes decoded;
+  ASSERT_TRUE(crypto::base64_decode(encoded, decoded)) << encoded;
+  const std::string text(decoded.begin(), decoded.end());
+  EXPECT_NE(text.find("Your tax assessment is ready"), std::string::npos) << text;
+  EXPECT_EQ(text.find("SECRET-"), std::string::npos) << text;
   const auto requests = sms.requests();
   ASSERT_EQ(requests.size(), 1u);
   const Json payload = Json::parse(requests[0].body);

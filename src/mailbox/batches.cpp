@@ -605,28 +605,10 @@ BatchService::PreparedChunk BatchService::prepare_chunk(const std::string& batch
         chunk.letters.push_back(std::move(prepared_letter));
         continue;
       }
+      prepared_letter.row =
+          new_letter_row(crypto::new_uuid(), input, *prepared, sender_party_id, batch->text(1), batch->text(2));
       LetterRow& letter = prepared_letter.row;
-      letter.id = crypto::new_uuid();
-      letter.sender_party_id = sender_party_id;
-      letter.sender_user_id = batch->text(1);
-      letter.recipient_kind = std::string(identity::to_string(input.recipient.kind));
-      letter.recipient_identifier = input.recipient.identifier;
       letter.batch_id = batch_id;
-      letter.thread_id = letter.id;
-      letter.kind = input.kind;
-      letter.legal_notification = input.legal_notification;
-      letter.mandatory = input.mandatory;
-      letter.reply_allowed = input.reply_allowed;
-      letter.reply_by_ms = input.reply_by_ms;
-      letter.deliver_after_ms = input.deliver_after_ms;
-      letter.notification = input.notification;
-      letter.language = input.language;
-      letter.content_sha256 = prepared->content_sha256;
-      for (const auto& info : prepared->attachments) letter.attachments_sha256.push_back(info.sha256);
-      letter.size_bytes = prepared->size_bytes;
-      letter.attachment_count = static_cast<int>(prepared->attachments.size());
-      letter.sender_assurance = batch->text(2);
-      letter.folder = "inbox";
       const auto add_record = [&](EvidenceEvent event, const std::optional<PartyRef>& recipient, const Actor& by,
                                   std::optional<std::string> reason) {
         prepared_letter.records.emplace_back(

@@ -629,4 +629,26 @@ Result<std::string> markdown_to_plain_text(std::string_view markdown) {
   return Walk<PlainTextRenderer>::run(markdown);
 }
 
+std::string render_plain_text_html(std::string_view text) {
+  std::string html;
+  for (std::size_t start = 0; start <= text.size();) {
+    std::size_t end = text.find("\n\n", start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string paragraph;
+    std::size_t line_start = start;
+    for (std::size_t i = start; i <= end; ++i) {
+      if (i == end || text[i] == '\n') {
+        std::string_view line = text.substr(line_start, i - line_start);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line_start > start) paragraph += "<br>";
+        append_html_escaped(paragraph, line);
+        line_start = i + 1;
+      }
+    }
+    if (paragraph != "" && paragraph != "<br>") html += "<p dir=\"auto\">" + paragraph + "</p>";
+    start = end + 2;
+  }
+  return html;
+}
+
 }  // namespace barid::mailbox

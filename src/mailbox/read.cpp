@@ -24,43 +24,6 @@ Error letter_not_found() {
   return not_found("letter_not_found", "no letter has this id in your mailbox");
 }
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 16);
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-std::string plain_text_html(std::string_view body) {
-  std::string html;
-  std::size_t start = 0;
-  while (start <= body.size()) {
-    std::size_t end = body.find("\n\n", start);
-    if (end == std::string_view::npos) end = body.size();
-    std::string paragraph = html_escape(body.substr(start, end - start));
-    std::string with_breaks;
-    for (const char c : paragraph) {
-      if (c == '\n') {
-        with_breaks += "<br>";
-      } else if (c != '\r') {
-        with_breaks += c;
-      }
-    }
-    if (!with_breaks.empty()) html += "<p dir=\"auto\">" + with_breaks + "</p>";
-    start = end + 2;
-  }
-  return html;
-}
-
 // The letter's party ids a caller may act for on the recipient side.
 Result<identity::PartyAccess> authorize_recipient(MailboxService::Impl& impl, store::Transaction& tx,
                                                   const identity::Principal& caller, const LetterRow& letter,
@@ -319,9 +282,9 @@ Result<OpenedLetter> MailboxService::open(const identity::Principal& caller, con
   out.body_format = document.value("body_format", "text") == "markdown" ? BodyFormat::markdown : BodyFormat::text;
   if (out.body_format == BodyFormat::markdown) {
     auto html = render_markdown_html(out.body);
-    out.body_html = html ? std::move(*html) : plain_text_html(out.body);
+    out.body_html = html ? std::move(*html) : render_plain_text_html(out.body);
   } else {
-    out.body_html = plain_text_html(out.body);
+    out.body_html = render_plain_text_html(out.body);
   }
   out.language = document.value("language", "ar");
   if (document.value("sender_reference", Json()).is_string()) out.sender_reference = document["sender_reference"];

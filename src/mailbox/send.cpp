@@ -232,6 +232,33 @@ Result<PreparedLetter> prepare_letter(const LetterInput& input, const LetterLimi
   return prepared;
 }
 
+LetterRow new_letter_row(const std::string& letter_id, const LetterInput& input, const PreparedLetter& prepared,
+                         const std::string& sender_party_id, const std::string& sender_user_id,
+                         const std::string& sender_assurance) {
+  LetterRow letter;
+  letter.id = letter_id;
+  letter.sender_party_id = sender_party_id;
+  letter.sender_user_id = sender_user_id;
+  letter.recipient_kind = std::string(identity::to_string(input.recipient.kind));
+  letter.recipient_identifier = input.recipient.identifier;
+  letter.thread_id = letter_id;
+  letter.kind = input.kind;
+  letter.legal_notification = input.legal_notification;
+  letter.mandatory = input.mandatory;
+  letter.reply_allowed = input.reply_allowed;
+  letter.reply_by_ms = input.reply_by_ms;
+  letter.deliver_after_ms = input.deliver_after_ms;
+  letter.notification = input.notification;
+  letter.language = input.language;
+  letter.content_sha256 = prepared.content_sha256;
+  for (const auto& info : prepared.attachments) letter.attachments_sha256.push_back(info.sha256);
+  letter.size_bytes = prepared.size_bytes;
+  letter.attachment_count = static_cast<int>(prepared.attachments.size());
+  letter.sender_assurance = sender_assurance;
+  letter.folder = "inbox";
+  return letter;
+}
+
 std::string request_fingerprint(const PreparedLetter& prepared, const RecipientAddress& recipient) {
   return crypto::hex_encode(crypto::sha256(std::string(identity::to_string(recipient.kind)) + "|" +
                                            recipient.identifier + "|" + prepared.document));
@@ -472,30 +499,12 @@ Result<Submission> submit(MailboxService::Impl& impl, store::Transaction& tx, co
     }
   }
 
-  LetterRow letter;
-  letter.id = letter_id;
-  letter.sender_party_id = request.sender.party_id;
-  letter.sender_user_id = request.sender_user_id;
-  letter.recipient_kind = std::string(identity::to_string(input.recipient.kind));
-  letter.recipient_identifier = input.recipient.identifier;
+  LetterRow letter = new_letter_row(letter_id, input, prepared, request.sender.party_id, request.sender_user_id,
+                                    request.sender_assurance);
   letter.batch_id = request.batch_id;
   letter.thread_id = request.thread_id.value_or(letter_id);
   letter.in_reply_to = request.in_reply_to;
-  letter.kind = input.kind;
-  letter.legal_notification = input.legal_notification;
-  letter.mandatory = input.mandatory;
-  letter.reply_allowed = input.reply_allowed;
-  letter.reply_by_ms = input.reply_by_ms;
-  letter.deliver_after_ms = input.deliver_after_ms;
-  letter.notification = input.notification;
-  letter.language = input.language;
-  letter.content_sha256 = prepared.content_sha256;
-  for (const auto& info : prepared.attachments) letter.attachments_sha256.push_back(info.sha256);
-  letter.size_bytes = prepared.size_bytes;
-  letter.attachment_count = static_cast<int>(prepared.attachments.size());
-  letter.sender_assurance = request.sender_assurance;
   letter.submitted_at_ms = now;
-  letter.folder = "inbox";
 
   auto recipient = request.recipient
                        ? request.recipient

@@ -23,6 +23,10 @@ struct PreparedLetter {
 // their bytes here, before any transaction starts.
 Result<PreparedLetter> prepare_letter(const LetterInput& input, const LetterLimits& limits, std::int64_t now_ms);
 std::string request_fingerprint(const PreparedLetter& prepared, const RecipientAddress& recipient);
+// The stored row of a new letter from its input and its prepared document (no state, no times).
+LetterRow new_letter_row(const std::string& letter_id, const LetterInput& input, const PreparedLetter& prepared,
+                         const std::string& sender_party_id, const std::string& sender_user_id,
+                         const std::string& sender_assurance);
 
 struct SubmitRequest {
   const LetterInput* input = nullptr;

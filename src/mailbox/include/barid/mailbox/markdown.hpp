@@ -29,6 +29,10 @@ inline constexpr int kMaxMarkdownNesting = 16;
 // Errors: markdown_too_large (over kMaxMarkdownBytes), invalid_utf8, markdown_too_deep.
 Result<std::string> render_markdown_html(std::string_view markdown);
 
+// A plain-text body as HTML: every character escaped, paragraphs (separated by a blank line) in
+// <p dir="auto">, single line breaks as <br>.
+std::string render_plain_text_html(std::string_view text);
+
 // The same text without markup, for printing on paper: blocks separated by a blank line (items of a
 // tight list by a line break), list items prefixed "• " or "1. " and indented when nested, blockquotes
 // indented four spaces, table cells separated by " | ", links as "text (url)" (only "url" when the text
