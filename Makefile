@@ -10,7 +10,7 @@ JOBS ?= $(shell nproc)
 export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
-.PHONY: help deps build build-asan run test fuzz bench-http bench-mailbox format format-check tidy clean
+.PHONY: help deps build build-asan run test fuzz bench-http bench-mailbox bench-ledger format format-check tidy clean
 
 help:
 	@echo "make run         install what is missing, build a Release, start baridd with demo data"
@@ -18,6 +18,7 @@ help:
 	@echo "make fuzz        run every fuzz target for FUZZ_SECONDS (default 60) each"
 	@echo "make bench-http  HTTP benchmark against nginx on this machine (figures: docs/performance.md)"
 	@echo "make bench-mailbox  1,000,000 registered letters on SQLite and PostgreSQL (figures: docs/performance.md)"
+	@echo "make bench-ledger   batches of 8,190 transfers on SQLite and PostgreSQL, plain-SQL baseline (figures: docs/performance.md)"
 	@echo "make format      clang-format the tree; make tidy: clang-tidy"
 
 deps:
@@ -51,6 +52,9 @@ bench-http: build
 
 bench-mailbox: build
 	@bench/mailbox.sh
+
+bench-ledger: build
+	@bench/ledger.sh
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -4,6 +4,7 @@
 #include "support/test_node.hpp"
 
 #include <barid/core/time.hpp>
+#include <barid/ledger/ledger.hpp>
 #include <barid/mailbox/batches.hpp>
 #include <barid/mailbox/mailbox.hpp>
 
@@ -226,6 +227,18 @@ class AuthorizationMatrix : public ::testing::TestWithParam<std::string> {
 
   std::map<std::string, RouteCase> cases();
   void add_mailbox_cases(std::map<std::string, RouteCase>& c, const std::string& missing_id);
+  void add_ledger_cases(std::map<std::string, RouteCase>& c);
+
+  // A fresh ledger account (and, with `with_transfer`, one transfer into it); returns its id.
+  std::string ledger_account() {
+    ledger::Account account;
+    account.id = ledger::Id{7, static_cast<std::uint64_t>(++counter_)};
+    account.ledger = 818;
+    account.code = 1;
+    const auto results = node_->node().ledger().create_accounts(std::vector<ledger::Account>{account});
+    if (!results.ok() || results->at(0) != ledger::CreateAccountResult::ok) throw std::runtime_error("ledger account");
+    return account.id.to_string();
+  }
 
   std::unique_ptr<TestNode> node_;
   std::vector<Actor> actors_;
@@ -539,6 +552,72 @@ void AuthorizationMatrix::add_mailbox_cases(std::map<std::string, RouteCase>& c,
                                 return Call{"/api/v1/verify", {{"bundle", {{"format", "x"}}}}, {}};
                               },
                               everyone};
+  add_ledger_cases(c);
+}
+
+// The ledger engine's own routes move money between any accounts: operator administrators only.
+// Its accounts belong to no administrator, so "own" and "someone else's" are alike.
+void AuthorizationMatrix::add_ledger_cases(std::map<std::string, RouteCase>& c) {
+  const auto admins = [](const Actor& actor, Target target) {
+    return target != Target::missing && is_any(actor, {Role::operator_admin});
+  };
+  const std::string missing = "999999999999999999";
+  c["GET /api/v1/ledger/currencies"] = {false,
+                                        [](const Actor&, Target) {
+                                          return Call{"/api/v1/ledger/currencies", nullptr, {}};
+                                        },
+                                        everyone};
+  c["POST /api/v1/ledger/accounts"] = {
+      false,
+      [this](const Actor&, Target) {
+        const Json account = {{"id", std::to_string(900000 + ++counter_)}, {"currency", "EGP"}, {"code", 1}};
+        return Call{"/api/v1/ledger/accounts", {{"accounts", {account}}}, {}};
+      },
+      admins};
+  for (const std::string suffix : {"", "/transfers", "/balances"}) {
+    c["GET /api/v1/ledger/accounts/{id}" + suffix] = {
+        true,
+        [this, missing, suffix](const Actor&, Target target) {
+          const std::string id = target == Target::missing ? missing : ledger_account();
+          return Call{"/api/v1/ledger/accounts/" + id + suffix, nullptr, {}};
+        },
+        admins};
+  }
+  c["POST /api/v1/ledger/accounts/{id}/close"] = {
+      true,
+      [this, missing](const Actor&, Target target) {
+        const std::string id = target == Target::missing ? missing : ledger_account();
+        return Call{"/api/v1/ledger/accounts/" + id + "/close", nullptr, {}};
+      },
+      admins};
+  c["POST /api/v1/ledger/transfers"] = {false,
+                                        [this](const Actor&, Target) {
+                                          const Json transfer = {{"id", std::to_string(800000 + ++counter_)},
+                                                                 {"debit_account_id", ledger_account()},
+                                                                 {"credit_account_id", ledger_account()},
+                                                                 {"amount", 5},
+                                                                 {"currency", "EGP"},
+                                                                 {"code", 1}};
+                                          return Call{"/api/v1/ledger/transfers",
+                                                      {{"transfers", {transfer}}},
+                                                      {{"Idempotency-Key", "matrix-" + std::to_string(counter_)}}};
+                                        },
+                                        admins};
+  c["GET /api/v1/ledger/transfers/{id}"] = {
+      true,
+      [this, missing](const Actor&, Target target) {
+        if (target == Target::missing) return Call{"/api/v1/ledger/transfers/" + missing, nullptr, {}};
+        ledger::Transfer transfer;
+        transfer.id = ledger::Id{9, static_cast<std::uint64_t>(++counter_)};
+        transfer.debit_account_id = *ledger::Id::parse(ledger_account());
+        transfer.credit_account_id = *ledger::Id::parse(ledger_account());
+        transfer.amount = 1;
+        transfer.ledger = 818;
+        transfer.code = 1;
+        (void)node_->node().ledger().create_transfers(std::vector<ledger::Transfer>{transfer}, std::nullopt);
+        return Call{"/api/v1/ledger/transfers/" + transfer.id.to_string(), nullptr, {}};
+      },
+      admins};
 }
 
 TEST_P(AuthorizationMatrix, EveryRouteRoleAndObjectGetsOnlyTheAnswerItShould) {

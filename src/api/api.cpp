@@ -99,6 +99,7 @@ Api::Api(Services services, ApiOptions options)
   add_letter_batch_routes();
   add_paper_routes();
   add_log_routes();
+  add_ledger_routes();
 }
 
 Api::~Api() = default;

@@ -1,6 +1,7 @@
 // barid: the operator's command line. Works on the same data directory or database as the server.
 #include <barid/app/node.hpp>
 #include <barid/core/json.hpp>
+#include <barid/ledger/ledger.hpp>
 #include <barid/mailbox/keys.hpp>
 #include <barid/store/store.hpp>
 #include <barid/transparency/bundle.hpp>
@@ -139,6 +140,13 @@ int main(int argc, char** argv) {
       "Recompute the tree from the stored entries, check every saved subtree and signed tree head, and "
       "name the first entry that was altered");
 
+  auto* ledger_command = cli.add_subcommand("ledger", "The postal ledger");
+  ledger_command->require_subcommand(1);
+  auto* ledger_check = ledger_command->add_subcommand(
+      "check",
+      "Recompute every balance from the transfers and check the invariants: per ledger debits equal credits, every "
+      "balance equals the sum of its postings, no limit crossed; print the totals");
+
   auto* keys_command = cli.add_subcommand("keys", "Encryption keys");
   keys_command->require_subcommand(1);
   auto* rotate_master = keys_command->add_subcommand(
@@ -256,6 +264,25 @@ int main(int argc, char** argv) {
       std::printf("ALTERED: the log could not be read back: %s\n", failure.what());
       return 1;
     }
+  }
+
+  if (*ledger_check) {
+    const auto report = (*node)->ledger().check();
+    std::printf("%-8s %-4s %10s %12s %22s %22s %18s\n", "ledger", "", "accounts", "transfers", "debits posted",
+                "credits posted", "pending");
+    for (const auto& totals : report.ledgers) {
+      const auto* currency = ledger::currency_by_ledger(totals.ledger);
+      std::printf("%-8u %-4s %10lld %12lld %22s %22s %18s\n", totals.ledger,
+                  currency ? std::string(currency->code).c_str() : "?", static_cast<long long>(totals.accounts),
+                  static_cast<long long>(totals.transfers), ledger::to_string(totals.debits_posted).c_str(),
+                  ledger::to_string(totals.credits_posted).c_str(), ledger::to_string(totals.debits_pending).c_str());
+    }
+    if (report.ok()) {
+      std::printf("every invariant holds\n");
+      return 0;
+    }
+    for (const auto& violation : report.violations) std::printf("VIOLATION: %s\n", violation.c_str());
+    return 1;
   }
 
   if (*rotate_master) {

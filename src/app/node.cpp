@@ -2,6 +2,7 @@
 #include <barid/core/log.hpp>
 #include <barid/core/time.hpp>
 #include <barid/crypto/crypto.hpp>
+#include <barid/ledger/ledger.hpp>
 #include <barid/mailbox/batches.hpp>
 #include <barid/mailbox/mailbox.hpp>
 #include <barid/notify/outbox.hpp>
@@ -113,6 +114,7 @@ std::vector<store::Migration> all_migrations() {
   std::vector<store::Migration> migrations = identity::IdentityService::migrations();
   for (auto& migration : transparency::TransparencyLog::migrations()) migrations.push_back(std::move(migration));
   for (auto& migration : mailbox::MailboxService::migrations()) migrations.push_back(std::move(migration));
+  for (auto& migration : ledger::LedgerService::migrations()) migrations.push_back(std::move(migration));
   for (auto& migration : notify::Outbox::migrations()) migrations.push_back(std::move(migration));
   std::sort(migrations.begin(), migrations.end(), [](const auto& a, const auto& b) { return a.version < b.version; });
   return migrations;
@@ -178,6 +180,9 @@ Result<std::unique_ptr<Node>> Node::open(const Config& config, bool migrate) {
                                                              node->operator_key_, mailbox_options);
   node->mailbox_->register_export(*node->identity_);
   node->batches_ = std::make_unique<mailbox::BatchService>(*node->mailbox_);
+  ledger::LedgerOptions ledger_options;
+  ledger_options.clock = config.clock;
+  node->ledger_ = std::make_unique<ledger::LedgerService>(*node->store_, ledger_options);
 
   notify::SmtpOptions smtp;
   smtp.url = config.smtp_url;
@@ -217,6 +222,7 @@ void Node::run_background_once() {
   guarded("batches",
           [&] { batches_->process_pending(static_cast<std::size_t>(std::max(1, config_.batch_letters_per_round))); });
   guarded("outbox", [&] { outbox_->deliver_due(clock_ms()); });
+  guarded("ledger_timeouts", [&] { ledger_->expire_pending(); });
 }
 
 struct BackgroundWorker::State {

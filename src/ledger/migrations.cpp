@@ -61,6 +61,18 @@ CREATE TABLE ledger_account_history (
 )${without_rowid};
 )sql",
        ""},
+      {401, "ledger: idempotency keys of batch requests and their first results",
+       R"sql(
+CREATE TABLE ledger_requests (
+  scope TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  results TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  PRIMARY KEY (scope, idempotency_key)
+)${without_rowid};
+)sql",
+       ""},
   };
 }
 

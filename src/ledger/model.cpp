@@ -230,6 +230,14 @@ std::string_view to_string(CreateTransferResult result) {
   }
   return "unknown";
 }
+std::optional<CreateTransferResult> transfer_result(std::string_view name) {
+  for (int i = 0; i <= static_cast<int>(CreateTransferResult::exceeds_debits); ++i) {
+    const auto result = static_cast<CreateTransferResult>(i);
+    if (to_string(result) == name) return result;
+  }
+  return std::nullopt;
+}
+
 std::span<const Currency> currencies() {
   return kCurrencies;
 }

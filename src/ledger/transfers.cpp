@@ -564,6 +564,59 @@ Result<std::vector<CreateTransferResult>> LedgerService::create_transfers(
   }
 }
 
+Result<LedgerService::Submitted> LedgerService::create_transfers_once(const std::string& scope,
+                                                                      const std::string& idempotency_key,
+                                                                      const std::string& fingerprint,
+                                                                      std::span<const Transfer> transfers,
+                                                                      const std::optional<std::string>& actor_user_id) {
+  if (transfers.size() > kMaxBatch) {
+    return invalid_input("batch_too_large", "a batch holds at most 8190 transfers");
+  }
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return store_.write<Submitted>([&](store::Transaction& tx) -> Result<Submitted> {
+        // The key is claimed first: a concurrent duplicate waits on it and then reads our results.
+        const auto claimed = tx.execute(
+            "INSERT INTO ledger_requests (scope, idempotency_key, fingerprint, results, created_at_ms) "
+            "VALUES (?, ?, ?, '', ?) ON CONFLICT (scope, idempotency_key) DO NOTHING",
+            {scope, idempotency_key, fingerprint, clock_ms()});
+        if (claimed == 0) {
+          auto row = tx.query_one(
+              "SELECT fingerprint, results FROM ledger_requests WHERE scope = ? AND "
+              "idempotency_key = ?",
+              {scope, idempotency_key});
+          if (!row) return conflict("idempotency_key_in_use", "a request with this key is being processed; retry");
+          if (row->text(0) != fingerprint) {
+            return make_error(ErrorKind::unprocessable, "idempotency_key_reused",
+                              "this Idempotency-Key was used for a different request");
+          }
+          Submitted replay{{}, true};
+          const std::string text = row->text(1);
+          for (std::size_t start = 0; start < text.size();) {
+            const auto end = std::min(text.find(',', start), text.size());
+            auto result = transfer_result(std::string_view(text).substr(start, end - start));
+            if (!result) throw store::StoreError(store::StoreError::Kind::other, "ledger: unknown stored result");
+            replay.results.push_back(*result);
+            start = end + 1;
+          }
+          return replay;
+        }
+        Submitted fresh{create_transfers_in(tx, transfers, actor_user_id), false};
+        std::string text;
+        for (auto result : fresh.results) {
+          if (!text.empty()) text += ',';
+          text += to_string(result);
+        }
+        tx.execute("UPDATE ledger_requests SET results = ? WHERE scope = ? AND idempotency_key = ?",
+                   {text, scope, idempotency_key});
+        return fresh;
+      });
+    } catch (const store::StoreError& error) {
+      if (error.kind() != store::StoreError::Kind::unique_violation || attempt >= 3) throw;
+    }
+  }
+}
+
 int LedgerService::expire_pending(int limit) {
   const std::int64_t now_ns = clock_ms() * 1'000'000;
   std::vector<Id> due;

@@ -21,6 +21,9 @@ class BatchService;
 namespace barid::transparency {
 class TransparencyLog;
 }
+namespace barid::ledger {
+class LedgerService;
+}
 
 namespace barid::api {
 
@@ -33,6 +36,7 @@ struct Services {
   mailbox::BatchService& batches;
   transparency::TransparencyLog& log;
   const crypto::SigningKey& operator_key;
+  ledger::LedgerService& ledger;
 };
 
 struct ApiOptions {
@@ -69,6 +73,7 @@ class Api {
   void add_letter_batch_routes();
   void add_paper_routes();
   void add_log_routes();
+  void add_ledger_routes();
 
   Services services_;
   ApiOptions options_;

@@ -25,6 +25,9 @@ class Transport;
 namespace barid::transparency {
 class TransparencyLog;
 }
+namespace barid::ledger {
+class LedgerService;
+}
 
 namespace barid::app {
 
@@ -103,6 +106,7 @@ class Node {
   mailbox::KeyVault& keys() { return *keys_; }
   mailbox::MailboxService& mailbox() { return *mailbox_; }
   mailbox::BatchService& batches() { return *batches_; }
+  ledger::LedgerService& ledger() { return *ledger_; }
   notify::Outbox& outbox() { return *outbox_; }
   const std::vector<store::Migration>& migrations() const { return migrations_; }
   const Config& config() const { return config_; }
@@ -124,6 +128,7 @@ class Node {
   std::unique_ptr<mailbox::KeyVault> keys_;
   std::unique_ptr<mailbox::MailboxService> mailbox_;
   std::unique_ptr<mailbox::BatchService> batches_;
+  std::unique_ptr<ledger::LedgerService> ledger_;
   std::unique_ptr<notify::Transport> transport_;
   std::unique_ptr<notify::Outbox> outbox_;
 };

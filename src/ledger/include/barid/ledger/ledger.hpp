@@ -173,6 +173,7 @@ enum class CreateTransferResult {
   exceeds_debits,   // the credit account has credits_must_not_exceed_debits
 };
 std::string_view to_string(CreateTransferResult result);
+std::optional<CreateTransferResult> transfer_result(std::string_view name);
 
 struct Currency {
   std::string_view code;  // ISO 4217 alphabetic
@@ -246,6 +247,17 @@ class LedgerService {
   std::vector<CreateAccountResult> create_accounts_in(store::Transaction& tx, std::span<const Account> accounts);
   std::vector<CreateTransferResult> create_transfers_in(store::Transaction& tx, std::span<const Transfer> transfers,
                                                         const std::optional<std::string>& actor_user_id);
+
+  // The same, once per idempotency key within `scope` (the caller's user): a repeated request with
+  // the same fingerprint returns the first results (`replayed`), even while the first is running on
+  // another instance; the same key with another fingerprint is `idempotency_key_reused`.
+  struct Submitted {
+    std::vector<CreateTransferResult> results;
+    bool replayed = false;
+  };
+  Result<Submitted> create_transfers_once(const std::string& scope, const std::string& idempotency_key,
+                                          const std::string& fingerprint, std::span<const Transfer> transfers,
+                                          const std::optional<std::string>& actor_user_id);
 
   // Marks an account closed: no transfer may debit or credit it afterwards. Refused while it has
   // pending amounts (`account_has_pending_transfers`).
