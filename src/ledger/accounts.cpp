@@ -74,8 +74,7 @@ std::vector<CreateAccountResult> LedgerService::create_accounts_in(store::Transa
   for (const auto& a : accounts) {
     if (!a.id.zero()) ids.push_back(a.id);
   }
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  ids = sorted_unique(std::move(ids));
   std::unordered_map<Id, Account, IdHash> existing;
   select_by_ids(tx, std::string("SELECT ") + kAccountColumns + " FROM ledger_accounts WHERE id IN", "", ids,
                 [&](const store::Row& row) {
@@ -106,43 +105,16 @@ std::vector<CreateAccountResult> LedgerService::create_accounts_in(store::Transa
     return A::ok;
   };
 
-  std::size_t i = 0;
-  while (i < accounts.size()) {
-    std::size_t end = i;
-    while (end < accounts.size() && (accounts[end].flags & account_flags::linked)) ++end;
-    const bool open = end == accounts.size();
-    if (open) end = accounts.size() - 1;
-    const std::size_t created_before = created.size();
-    bool failed = false;
-    bool all_exist = true;
-    std::optional<std::size_t> failure;
-    for (std::size_t k = i; k <= end; ++k) {
-      A result = A::linked_event_failed;
-      if (open && k == end) {
-        result = A::linked_event_chain_open;
-      } else if (!failure) {
-        result = apply(k);
-      }
-      results[k] = result;
-      if (result != A::exists) all_exist = false;
-      if (result != A::ok) failed = true;
-      if (result != A::ok && result != A::exists && result != A::linked_event_failed && !failure) failure = k;
-    }
-    const bool chain = end > i || open;
-    if (failed && chain) {
-      while (created.size() > created_before) {
-        created_index.erase(created.back().id);
-        created.pop_back();
-      }
-      if (!all_exist) {
-        for (std::size_t k = i; k <= end; ++k) {
-          if ((failure && k == *failure) || (open && k == end)) continue;
-          results[k] = A::linked_event_failed;
+  apply_in_chains(
+      accounts.size(), [&](std::size_t i) { return (accounts[i].flags & account_flags::linked) != 0; }, apply,
+      [&] { return created.size(); },
+      [&](std::size_t size) {
+        while (created.size() > size) {
+          created_index.erase(created.back().id);
+          created.pop_back();
         }
-      }
-    }
-    i = end + 1;
-  }
+      },
+      results);
 
   if (!created.empty()) {
     std::vector<store::Value> values;
@@ -155,18 +127,14 @@ std::vector<CreateAccountResult> LedgerService::create_accounts_in(store::Transa
 
 Result<std::vector<CreateAccountResult>> LedgerService::create_accounts(std::span<const Account> accounts) {
   if (accounts.size() > kMaxBatch) return invalid_input("batch_too_large", "a batch holds at most 8190 accounts");
-  for (int attempt = 0;; ++attempt) {
-    try {
-      std::vector<CreateAccountResult> results;
-      store_.run_write([&](store::Transaction& tx) {
-        results = create_accounts_in(tx, accounts);
-        return true;
-      });
-      return results;
-    } catch (const store::StoreError& error) {
-      if (error.kind() != store::StoreError::Kind::unique_violation || attempt >= 3) throw;
-    }
-  }
+  return retrying_unique_violations([&] {
+    std::vector<CreateAccountResult> results;
+    store_.run_write([&](store::Transaction& tx) {
+      results = create_accounts_in(tx, accounts);
+      return true;
+    });
+    return results;
+  });
 }
 
 Result<Account> LedgerService::close_account_in(store::Transaction& tx, const Id& id) {
@@ -189,9 +157,7 @@ Result<Account> LedgerService::close_account(const Id& id) {
 
 std::vector<Account> LedgerService::lookup_accounts_in(store::Transaction& tx, std::span<const Id> ids) {
   std::unordered_map<Id, Account, IdHash> found;
-  std::vector<Id> sorted(ids.begin(), ids.end());
-  std::sort(sorted.begin(), sorted.end());
-  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  const std::vector<Id> sorted = sorted_unique({ids.begin(), ids.end()});
   select_by_ids(tx, std::string("SELECT ") + kAccountColumns + " FROM ledger_accounts WHERE id IN", "", sorted,
                 [&](const store::Row& row) {
                   Account account = account_at(row);
@@ -211,9 +177,7 @@ std::vector<Account> LedgerService::lookup_accounts(std::span<const Id> ids) {
 std::vector<Transfer> LedgerService::lookup_transfers(std::span<const Id> ids) {
   return store_.read<std::vector<Transfer>>([&](store::Transaction& tx) {
     std::unordered_map<Id, Transfer, IdHash> found;
-    std::vector<Id> sorted(ids.begin(), ids.end());
-    std::sort(sorted.begin(), sorted.end());
-    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    const std::vector<Id> sorted = sorted_unique({ids.begin(), ids.end()});
     select_by_ids(tx, std::string("SELECT ") + kTransferColumns + " FROM ledger_transfers WHERE id IN", "", sorted,
                   [&](const store::Row& row) {
                     Transfer transfer = transfer_at(row);

@@ -68,8 +68,11 @@ CheckReport LedgerService::check() {
       totals.credits_posted += a.credits_posted;
       totals.debits_pending += a.debits_pending;
       totals.credits_pending += a.credits_pending;
-      const Sums sums = recomputed.contains(a.id) ? recomputed[a.id] : Sums{};
-      recomputed.erase(a.id);
+      Sums sums;
+      if (auto found = recomputed.find(a.id); found != recomputed.end()) {
+        sums = found->second;
+        recomputed.erase(found);
+      }
       const std::string name = "account " + a.id.to_string();
       if (sums.debits_posted != a.debits_posted || sums.credits_posted != a.credits_posted ||
           sums.debits_pending != a.debits_pending || sums.credits_pending != a.credits_pending) {

@@ -22,6 +22,12 @@ Id id_at(const store::Row& row, std::size_t column) {
   return *id;
 }
 
+std::vector<Id> sorted_unique(std::vector<Id> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
 namespace {
 std::uint64_t unsigned_at(const store::Row& row, std::size_t column) {
   return std::bit_cast<std::uint64_t>(row.int64(column));

@@ -51,12 +51,6 @@ struct HistoryRow {
   std::int64_t balances[4];
 };
 
-std::vector<Id> sorted_unique(std::vector<Id> ids) {
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
-}
-
 class TransferBatch {
  public:
   using Timestamps = std::function<std::int64_t(std::int64_t count)>;
@@ -68,21 +62,10 @@ class TransferBatch {
     load_for(input);
     std::vector<R> results(input.size(), R::ok);
     const std::int64_t first_ts = timestamps_(static_cast<std::int64_t>(input.size()));
-    std::size_t i = 0;
-    while (i < input.size()) {
-      // The chain [i, end]: every member but the last carries `linked`.
-      std::size_t end = i;
-      while (end < input.size() && (input[end].flags & transfer_flags::linked)) ++end;
-      const bool open = end == input.size();
-      if (open) end = input.size() - 1;
-      if (end == i && !open) {
-        results[i] = apply(i, first_ts + static_cast<std::int64_t>(i));
-        ++i;
-        continue;
-      }
-      run_chain(i, end, open, first_ts, results);
-      i = end + 1;
-    }
+    apply_in_chains(
+        input.size(), [&](std::size_t i) { return (input[i].flags & transfer_flags::linked) != 0; },
+        [&](std::size_t i) { return apply(i, first_ts + static_cast<std::int64_t>(i)); },
+        [this] { return savepoint(); }, [this](const Savepoint& to) { rollback(to); }, results);
     write();
     return results;
   }
@@ -216,33 +199,6 @@ class TransferBatch {
       created_transfers_.pop_back();
     }
     history_.resize(to.history);
-  }
-
-  void run_chain(std::size_t first, std::size_t last, bool open, std::int64_t first_ts, std::vector<R>& results) {
-    const Savepoint start = savepoint();
-    bool failed = false;
-    bool all_exist = true;
-    std::optional<std::size_t> failure;
-    for (std::size_t k = first; k <= last; ++k) {
-      R result = R::linked_event_failed;
-      if (open && k == last) {
-        result = R::linked_event_chain_open;
-      } else if (!failure) {
-        result = apply(k, first_ts + static_cast<std::int64_t>(k));
-      }
-      results[k] = result;
-      if (result != R::exists) all_exist = false;
-      if (result != R::ok) failed = true;
-      if (result != R::ok && result != R::exists && result != R::linked_event_failed && !failure) failure = k;
-    }
-    if (!failed) return;
-    rollback(start);
-    if (all_exist) return;  // the whole chain was applied before: a safe retry
-    for (std::size_t k = first; k <= last; ++k) {
-      if (failure && k == *failure) continue;
-      if (open && k == last) continue;
-      results[k] = R::linked_event_failed;
-    }
   }
 
   AccountState* account(const Id& id) {
@@ -548,20 +504,14 @@ Result<std::vector<CreateTransferResult>> LedgerService::create_transfers(
   if (transfers.size() > kMaxBatch) {
     return invalid_input("batch_too_large", "a batch holds at most 8190 transfers");
   }
-  // Another instance may insert a transfer with one of these ids (on other accounts) between our
-  // read and our insert; the batch is then run again and finds it.
-  for (int attempt = 0;; ++attempt) {
-    try {
-      std::vector<CreateTransferResult> results;
-      store_.run_write([&](store::Transaction& tx) {
-        results = create_transfers_in(tx, transfers, actor_user_id);
-        return true;
-      });
-      return results;
-    } catch (const store::StoreError& error) {
-      if (error.kind() != store::StoreError::Kind::unique_violation || attempt >= 3) throw;
-    }
-  }
+  return retrying_unique_violations([&] {
+    std::vector<CreateTransferResult> results;
+    store_.run_write([&](store::Transaction& tx) {
+      results = create_transfers_in(tx, transfers, actor_user_id);
+      return true;
+    });
+    return results;
+  });
 }
 
 Result<LedgerService::Submitted> LedgerService::create_transfers_once(const std::string& scope,
@@ -572,49 +522,45 @@ Result<LedgerService::Submitted> LedgerService::create_transfers_once(const std:
   if (transfers.size() > kMaxBatch) {
     return invalid_input("batch_too_large", "a batch holds at most 8190 transfers");
   }
-  for (int attempt = 0;; ++attempt) {
-    try {
-      return store_.write<Submitted>([&](store::Transaction& tx) -> Result<Submitted> {
-        // The key is claimed first: a concurrent duplicate waits on it and then reads our results.
-        const auto claimed = tx.execute(
-            "INSERT INTO ledger_requests (scope, idempotency_key, fingerprint, results, created_at_ms) "
-            "VALUES (?, ?, ?, '', ?) ON CONFLICT (scope, idempotency_key) DO NOTHING",
-            {scope, idempotency_key, fingerprint, clock_ms()});
-        if (claimed == 0) {
-          auto row = tx.query_one(
-              "SELECT fingerprint, results FROM ledger_requests WHERE scope = ? AND "
-              "idempotency_key = ?",
-              {scope, idempotency_key});
-          if (!row) return conflict("idempotency_key_in_use", "a request with this key is being processed; retry");
-          if (row->text(0) != fingerprint) {
-            return make_error(ErrorKind::unprocessable, "idempotency_key_reused",
-                              "this Idempotency-Key was used for a different request");
-          }
-          Submitted replay{{}, true};
-          const std::string text = row->text(1);
-          for (std::size_t start = 0; start < text.size();) {
-            const auto end = std::min(text.find(',', start), text.size());
-            auto result = transfer_result(std::string_view(text).substr(start, end - start));
-            if (!result) throw store::StoreError(store::StoreError::Kind::other, "ledger: unknown stored result");
-            replay.results.push_back(*result);
-            start = end + 1;
-          }
-          return replay;
+  return retrying_unique_violations([&] {
+    return store_.write<Submitted>([&](store::Transaction& tx) -> Result<Submitted> {
+      // The key is claimed first: a concurrent duplicate waits on it and then reads our results.
+      const auto claimed = tx.execute(
+          "INSERT INTO ledger_requests (scope, idempotency_key, fingerprint, results, created_at_ms) "
+          "VALUES (?, ?, ?, '', ?) ON CONFLICT (scope, idempotency_key) DO NOTHING",
+          {scope, idempotency_key, fingerprint, clock_ms()});
+      if (claimed == 0) {
+        auto row = tx.query_one(
+            "SELECT fingerprint, results FROM ledger_requests WHERE scope = ? AND "
+            "idempotency_key = ?",
+            {scope, idempotency_key});
+        if (!row) return conflict("idempotency_key_in_use", "a request with this key is being processed; retry");
+        if (row->text(0) != fingerprint) {
+          return make_error(ErrorKind::unprocessable, "idempotency_key_reused",
+                            "this Idempotency-Key was used for a different request");
         }
-        Submitted fresh{create_transfers_in(tx, transfers, actor_user_id), false};
-        std::string text;
-        for (auto result : fresh.results) {
-          if (!text.empty()) text += ',';
-          text += to_string(result);
+        Submitted replay{{}, true};
+        const std::string text = row->text(1);
+        for (std::size_t start = 0; start < text.size();) {
+          const auto end = std::min(text.find(',', start), text.size());
+          auto result = transfer_result(std::string_view(text).substr(start, end - start));
+          if (!result) throw store::StoreError(store::StoreError::Kind::other, "ledger: unknown stored result");
+          replay.results.push_back(*result);
+          start = end + 1;
         }
-        tx.execute("UPDATE ledger_requests SET results = ? WHERE scope = ? AND idempotency_key = ?",
-                   {text, scope, idempotency_key});
-        return fresh;
-      });
-    } catch (const store::StoreError& error) {
-      if (error.kind() != store::StoreError::Kind::unique_violation || attempt >= 3) throw;
-    }
-  }
+        return replay;
+      }
+      Submitted fresh{create_transfers_in(tx, transfers, actor_user_id), false};
+      std::string text;
+      for (auto result : fresh.results) {
+        if (!text.empty()) text += ',';
+        text += to_string(result);
+      }
+      tx.execute("UPDATE ledger_requests SET results = ? WHERE scope = ? AND idempotency_key = ?",
+                 {text, scope, idempotency_key});
+      return fresh;
+    });
+  });
 }
 
 int LedgerService::expire_pending(int limit) {
