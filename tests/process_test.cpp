@@ -50,6 +50,12 @@ class ProcessTest : public ::testing::Test {
     EXPECT_EQ(reply.status, 201) << reply.body;
     return reply.status == 201 ? reply.json()["token"].get<std::string>() : "";
   }
+  // The arguments of one more instance of the node in data_dir_ on `database_url`: a data directory
+  // of its own and the node's shared key files (the master keyring and the operator's signing key).
+  std::vector<std::string> instance_args(const std::string& database_url, const std::string& name) const {
+    return {"--data-dir",        data_dir_ + "/" + name,    "--database",          database_url,
+            "--master-key-file", data_dir_ + "/master.key", "--operator-key-file", data_dir_ + "/operator.key"};
+  }
   std::string data_dir_;
 };
 
@@ -247,15 +253,8 @@ TEST_F(ProcessTest, TwoServersOnOnePostgresqlShareSessionsDataAndLimits) {
   store::testing::TestDatabase database("postgresql");
   ASSERT_EQ(barid({"--database", database.url(), "--data-dir", data_dir_, "init"}).exit_code, 0);
   add_admin({"--database", database.url(), "--data-dir", data_dir_});
-  // Instances of one node share its key files (the master keyring and the operator's signing key).
-  const std::vector<std::string> keys = {"--master-key-file", data_dir_ + "/master.key", "--operator-key-file",
-                                         data_dir_ + "/operator.key"};
-  auto with_keys = [&keys](std::vector<std::string> args) {
-    args.insert(args.end(), keys.begin(), keys.end());
-    return args;
-  };
-  ServerProcess first(with_keys({"--data-dir", data_dir_ + "/a", "--database", database.url()}));
-  ServerProcess second(with_keys({"--data-dir", data_dir_ + "/b", "--database", database.url()}));
+  ServerProcess first(instance_args(database.url(), "a"));
+  ServerProcess second(instance_args(database.url(), "b"));
   HttpClient a("127.0.0.1", first.port());
   HttpClient b("127.0.0.1", second.port());
 
@@ -302,14 +301,8 @@ TEST_F(ProcessTest, TwoServersMovingMoneyOnOnePostgresqlNeitherLoseNorDoubleSpen
   store::testing::TestDatabase database("postgresql");
   ASSERT_EQ(barid({"--database", database.url(), "--data-dir", data_dir_, "init"}).exit_code, 0);
   add_admin({"--database", database.url(), "--data-dir", data_dir_});
-  const std::vector<std::string> keys = {"--master-key-file", data_dir_ + "/master.key", "--operator-key-file",
-                                         data_dir_ + "/operator.key"};
-  auto with_keys = [&keys](std::vector<std::string> args) {
-    args.insert(args.end(), keys.begin(), keys.end());
-    return args;
-  };
-  ServerProcess first(with_keys({"--data-dir", data_dir_ + "/a", "--database", database.url()}));
-  ServerProcess second(with_keys({"--data-dir", data_dir_ + "/b", "--database", database.url()}));
+  ServerProcess first(instance_args(database.url(), "a"));
+  ServerProcess second(instance_args(database.url(), "b"));
   const std::vector<HttpClient> servers = {HttpClient("127.0.0.1", first.port()),
                                            HttpClient("127.0.0.1", second.port())};
   const std::string token = log_in(servers[0], "admin", kAdminPassword);
