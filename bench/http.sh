@@ -5,6 +5,7 @@
 # Usage: bench/http.sh [DURATION_SECONDS]   (run through `make bench-http`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 duration=${1:-${BENCH_SECONDS:-10}}
 bin=build/bin
 work=$(mktemp -d /tmp/barid-bench-http.XXXXXX)
@@ -68,7 +69,7 @@ run_wrk() {  # name url round [header]
 
 # Figures on a shared 2-core machine move from run to run; the targets take turns over several
 # rounds and the median of each is reported.
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+print_machine
 echo "wrk: 2 threads, 64 connections, ${duration}s per run, $rounds rounds, loopback; medians"
 for round in $(seq "$rounds"); do
   run_wrk nginx_static "$nginx_port/index.txt" "$round"

@@ -9,14 +9,10 @@ cd "$(dirname "$0")/.."
 transfers=${BENCH_TRANSFERS:-1000000}
 baseline=${BENCH_BASELINE_TRANSFERS:-20000}
 bench=build/bin/barid_bench_ledger
-work=$(mktemp -d /tmp/barid-bench-ledger.XXXXXX)
-cleanup() {
-  scripts/test-postgres.sh stop "$work/pg" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/common.sh
+make_work_dir ledger
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+print_machine
 echo
 mkdir -p "$work/sqlite"
 "$bench" --database "sqlite:$work/sqlite/barid.db" --transfers "$transfers"

@@ -9,14 +9,10 @@ cd "$(dirname "$0")/.."
 letters=${BENCH_LETTERS:-1000000}
 pg_letters=${BENCH_PG_LETTERS:-$letters}
 bench=build/bin/barid_bench_mailbox
-work=$(mktemp -d /tmp/barid-bench-mailbox.XXXXXX)
-cleanup() {
-  scripts/test-postgres.sh stop "$work/pg" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/common.sh
+make_work_dir mailbox
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+print_machine
 echo
 mkdir -p "$work/sqlite"
 "$bench" --database "sqlite:$work/sqlite/barid.db" --data-dir "$work/sqlite" --letters "$letters"
