@@ -3,6 +3,8 @@
 // for the next few requests when told to. One request per connection (Connection: close).
 #pragma once
 
+#include "support/loopback_server.hpp"
+
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -31,7 +33,7 @@ class HttpSink {
   HttpSink(const HttpSink&) = delete;
   HttpSink& operator=(const HttpSink&) = delete;
 
-  std::uint16_t port() const { return port_; }
+  std::uint16_t port() const { return server_.port(); }
   std::string url(const std::string& target = "/") const;  // "http://127.0.0.1:<port><target>"
 
   std::vector<HttpRequest> requests() const;  // every request received, whatever it was answered
@@ -40,20 +42,13 @@ class HttpSink {
   void fail_next_requests(int count, int status = 503);
 
  private:
-  void accept_connections();
   void serve(int fd);
 
-  int listen_fd_ = -1;
-  std::uint16_t port_ = 0;
-  std::thread acceptor_;
-
   mutable std::mutex mutex_;
-  bool stopping_ = false;
-  std::vector<std::thread> connections_;
-  std::vector<int> open_fds_;
   std::vector<HttpRequest> requests_;
   int failures_left_ = 0;
   int failure_status_ = 503;
+  LoopbackServer server_;  // last: it stops before the members its connections use
 };
 
 }  // namespace barid::testing

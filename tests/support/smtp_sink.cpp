@@ -1,5 +1,7 @@
 #include "support/smtp_sink.hpp"
 
+#include "support/loopback_server.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -46,17 +48,6 @@ class LineReader {
   std::string buffer_;
 };
 
-bool send_all(int fd, const std::string& text) {
-  std::size_t sent = 0;
-  while (sent < text.size()) {
-    const ssize_t n = ::send(fd, text.data() + sent, text.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    sent += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 std::string upper(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
   return text;
@@ -73,46 +64,14 @@ std::string path_of(const std::string& line) {
   return line.substr(open + 1, close - open - 1);
 }
 
-int listen_on_loopback(std::uint16_t& port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof address;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, 64) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    const std::string reason = std::strerror(errno);
-    ::close(fd);
-    throw std::runtime_error("cannot listen on 127.0.0.1: " + reason);
-  }
-  port = ntohs(address.sin_port);
-  return fd;
-}
-
 }  // namespace
 
-SmtpSink::SmtpSink() {
-  listen_fd_ = listen_on_loopback(port_);
-  acceptor_ = std::thread([this] { accept_connections(); });
-}
+SmtpSink::SmtpSink() : server_([this](int fd) { serve(fd); }) {}
 
-SmtpSink::~SmtpSink() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-    for (const int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
-  }
-  ::shutdown(listen_fd_, SHUT_RDWR);  // wakes accept()
-  acceptor_.join();
-  // No new connection thread starts once stopping_ is set and the acceptor has ended.
-  for (auto& connection : connections_) connection.join();
-  ::close(listen_fd_);
-}
+SmtpSink::~SmtpSink() = default;
 
 std::string SmtpSink::url() const {
-  return "smtp://127.0.0.1:" + std::to_string(port_);
+  return "smtp://127.0.0.1:" + std::to_string(server_.port());
 }
 
 std::vector<SmtpMessage> SmtpSink::messages() const {
@@ -133,23 +92,6 @@ void SmtpSink::fail_next_transactions(int count) {
 void SmtpSink::reject_recipients(bool reject) {
   std::lock_guard lock(mutex_);
   reject_recipients_ = reject;
-}
-
-void SmtpSink::accept_connections() {
-  for (;;) {
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED) continue;
-      return;  // shut down
-    }
-    std::lock_guard lock(mutex_);
-    if (stopping_) {
-      ::close(fd);
-      return;
-    }
-    open_fds_.push_back(fd);
-    connections_.emplace_back([this, fd] { serve(fd); });
-  }
 }
 
 void SmtpSink::serve(int fd) {
@@ -222,9 +164,6 @@ void SmtpSink::serve(int fd) {
     }
     open = send_all(fd, reply);
   }
-  std::lock_guard lock(mutex_);
-  open_fds_.erase(std::remove(open_fds_.begin(), open_fds_.end(), fd), open_fds_.end());
-  ::close(fd);
 }
 
 }  // namespace barid::testing

@@ -3,6 +3,8 @@
 // each accepted message. It can answer with temporary (451) or permanent (550) failures on request.
 #pragma once
 
+#include "support/loopback_server.hpp"
+
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -24,7 +26,7 @@ class SmtpSink {
   SmtpSink(const SmtpSink&) = delete;
   SmtpSink& operator=(const SmtpSink&) = delete;
 
-  std::uint16_t port() const { return port_; }
+  std::uint16_t port() const { return server_.port(); }
   std::string url() const;  // "smtp://127.0.0.1:<port>"
 
   std::vector<SmtpMessage> messages() const;
@@ -36,21 +38,14 @@ class SmtpSink {
   void reject_recipients(bool reject);
 
  private:
-  void accept_connections();
   void serve(int fd);
 
-  int listen_fd_ = -1;
-  std::uint16_t port_ = 0;
-  std::thread acceptor_;
-
   mutable std::mutex mutex_;
-  bool stopping_ = false;
-  std::vector<std::thread> connections_;
-  std::vector<int> open_fds_;
   std::vector<SmtpMessage> messages_;
   std::size_t transactions_ = 0;
   int failures_left_ = 0;
   bool reject_recipients_ = false;
+  LoopbackServer server_;  // last: it stops before the members its connections use
 };
 
 }  // namespace barid::testing
