@@ -109,7 +109,8 @@ Result<std::uint32_t> ledger_field(const Json& event, const std::string& code, c
   return static_cast<std::uint32_t>(ledger);
 }
 
-Result<const Json*> events_of(const Json& body, const char* name) {
+// The array `name` of a batch request; `invalid_code` is the error for an event that is no object.
+Result<const Json*> events_of(const Json& body, const char* name, const char* invalid_code) {
   const auto found = body.find(name);
   if (found == body.end() || !found->is_array()) {
     return invalid_input("missing_field", std::string("the body needs an array '") + name + "'");
@@ -119,9 +120,7 @@ Result<const Json*> events_of(const Json& body, const char* name) {
     return invalid_input("batch_too_large", "a batch holds at most 8190 events");
   }
   for (const auto& event : *found) {
-    if (!event.is_object())
-      return invalid_input(std::string("invalid_") + (name[0] == 'a' ? "account" : "transfer"),
-                           std::string(name) + " must hold objects");
+    if (!event.is_object()) return invalid_input(invalid_code, std::string(name) + " must hold objects");
   }
   return &*found;
 }
@@ -254,10 +253,12 @@ Json results_schema() {
                        {{"index", schema::integer()}, {"id", schema::string()}, {"result", schema::string()}}))}});
 }
 
-Result<ledger::Id> path_id(Context& context) {
+// The account the path names, which must exist.
+Result<ledger::Account> path_account(Context& context, ledger::LedgerService& ledger) {
   auto id = ledger::Id::parse(context.path_param("id"));
-  if (!id) return not_found("account_not_found", "no ledger account has this id");
-  return *id;
+  auto found = id ? ledger.lookup_accounts(std::span<const ledger::Id>(&*id, 1)) : std::vector<ledger::Account>{};
+  if (found.empty()) return not_found("account_not_found", "no ledger account has this id");
+  return found[0];
 }
 
 }  // namespace
@@ -298,7 +299,7 @@ void Api::add_ledger_routes() {
                        "unsupported_media_type"},
        .handler = [&ledger](Context& context) -> Result<http::Response> {
          BARID_ASSIGN_OR_RETURN(auto body, context.json_body());
-         BARID_ASSIGN_OR_RETURN(const Json* events, events_of(body, "accounts"));
+         BARID_ASSIGN_OR_RETURN(const Json* events, events_of(body, "accounts", "invalid_account"));
          std::vector<ledger::Account> accounts;
          for (std::size_t i = 0; i < events->size(); ++i) {
            BARID_ASSIGN_OR_RETURN(auto account, read_account((*events)[i], i));
@@ -321,11 +322,8 @@ void Api::add_ledger_routes() {
        .response_schema = account_schema(),
        .error_codes = {"account_not_found"},
        .handler = [&ledger](Context& context) -> Result<http::Response> {
-         BARID_ASSIGN_OR_RETURN(auto id, path_id(context));
-         const ledger::Id ids[] = {id};
-         auto found = ledger.lookup_accounts(ids);
-         if (found.empty()) return not_found("account_not_found", "no ledger account has this id");
-         return json_response(account_json(found[0]));
+         BARID_ASSIGN_OR_RETURN(auto account, path_account(context, ledger));
+         return json_response(account_json(account));
        }});
 
   add({.method = http::Method::post,
@@ -338,8 +336,9 @@ void Api::add_ledger_routes() {
        .response_schema = account_schema(),
        .error_codes = {"account_not_found", "account_has_pending_transfers"},
        .handler = [&ledger](Context& context) -> Result<http::Response> {
-         BARID_ASSIGN_OR_RETURN(auto id, path_id(context));
-         BARID_ASSIGN_OR_RETURN(auto account, ledger.close_account(id));
+         const auto id = ledger::Id::parse(context.path_param("id"));
+         if (!id) return not_found("account_not_found", "no ledger account has this id");
+         BARID_ASSIGN_OR_RETURN(auto account, ledger.close_account(*id));
          return json_response(account_json(account));
        }});
 
@@ -359,13 +358,9 @@ void Api::add_ledger_routes() {
        .error_codes = {"account_not_found", "invalid_from", "invalid_to", "invalid_side", "invalid_cursor",
                        "invalid_limit", "invalid_time_range"},
        .handler = [&ledger](Context& context) -> Result<http::Response> {
-         BARID_ASSIGN_OR_RETURN(auto id, path_id(context));
-         const ledger::Id ids[] = {id};
-         if (ledger.lookup_accounts(ids).empty()) {
-           return not_found("account_not_found", "no ledger account has this id");
-         }
+         BARID_ASSIGN_OR_RETURN(auto account, path_account(context, ledger));
          ledger::TransferQuery query;
-         query.account_id = id;
+         query.account_id = account.id;
          BARID_ASSIGN_OR_RETURN(auto from, detail::time_query(context, "from"));
          BARID_ASSIGN_OR_RETURN(auto to, detail::time_query(context, "to"));
          if (from) query.from_ns = *from * 1'000'000;
@@ -399,16 +394,12 @@ void Api::add_ledger_routes() {
                  {"limit", "1 to 1000, default 100", schema::integer()}},
        .error_codes = {"account_not_found", "invalid_from", "invalid_to", "invalid_limit"},
        .handler = [&ledger](Context& context) -> Result<http::Response> {
-         BARID_ASSIGN_OR_RETURN(auto id, path_id(context));
-         const ledger::Id ids[] = {id};
-         if (ledger.lookup_accounts(ids).empty()) {
-           return not_found("account_not_found", "no ledger account has this id");
-         }
+         BARID_ASSIGN_OR_RETURN(auto account, path_account(context, ledger));
          BARID_ASSIGN_OR_RETURN(auto from, detail::time_query(context, "from"));
          BARID_ASSIGN_OR_RETURN(auto to, detail::time_query(context, "to"));
          BARID_ASSIGN_OR_RETURN(auto limit, detail::limit_query(context, 100, 1000));
          Json list = Json::array();
-         for (const auto& b : ledger.account_balances(id, from ? *from * 1'000'000 : 0,
+         for (const auto& b : ledger.account_balances(account.id, from ? *from * 1'000'000 : 0,
                                                       to ? *to * 1'000'000 : INT64_MAX, static_cast<int>(limit))) {
            list.push_back({{"timestamp_ns", b.timestamp_ns},
                            {"debits_pending", b.debits_pending},
@@ -435,7 +426,7 @@ void Api::add_ledger_routes() {
          BARID_ASSIGN_OR_RETURN(auto key, detail::idempotency_key(context));
          if (key.size() > 128) return invalid_input("idempotency_key_required", "the Idempotency-Key is too long");
          BARID_ASSIGN_OR_RETURN(auto body, context.json_body());
-         BARID_ASSIGN_OR_RETURN(const Json* events, events_of(body, "transfers"));
+         BARID_ASSIGN_OR_RETURN(const Json* events, events_of(body, "transfers", "invalid_transfer"));
          std::vector<ledger::Transfer> transfers;
          transfers.reserve(events->size());
          for (std::size_t i = 0; i < events->size(); ++i) {
