@@ -40,6 +40,23 @@ A validate(const Account& a) {
   return A::ok;
 }
 
+// The rows with these ids (their first column), found ones only, in the order asked.
+template <class T>
+std::vector<T> rows_in_order(store::Transaction& tx, const std::string& select_sql, std::span<const Id> ids,
+                             T (*decode)(const store::Row&)) {
+  std::unordered_map<Id, T, IdHash> found;
+  select_by_ids(tx, select_sql, "", sorted_unique({ids.begin(), ids.end()}), [&](const store::Row& row) {
+    T item = decode(row);
+    const Id id = item.id;
+    found.emplace(id, std::move(item));
+  });
+  std::vector<T> items;
+  for (const auto& id : ids) {
+    if (auto hit = found.find(id); hit != found.end()) items.push_back(hit->second);
+  }
+  return items;
+}
+
 std::string cursor_of(std::int64_t timestamp_ns, const Id& id) {
   return std::to_string(timestamp_ns) + "-" + id.to_string();
 }
@@ -156,18 +173,8 @@ Result<Account> LedgerService::close_account(const Id& id) {
 }
 
 std::vector<Account> LedgerService::lookup_accounts_in(store::Transaction& tx, std::span<const Id> ids) {
-  std::unordered_map<Id, Account, IdHash> found;
-  const std::vector<Id> sorted = sorted_unique({ids.begin(), ids.end()});
-  select_by_ids(tx, std::string("SELECT ") + kAccountColumns + " FROM ledger_accounts WHERE id IN", "", sorted,
-                [&](const store::Row& row) {
-                  Account account = account_at(row);
-                  found.emplace(account.id, std::move(account));
-                });
-  std::vector<Account> accounts;
-  for (const auto& id : ids) {
-    if (auto hit = found.find(id); hit != found.end()) accounts.push_back(hit->second);
-  }
-  return accounts;
+  return rows_in_order<Account>(tx, std::string("SELECT ") + kAccountColumns + " FROM ledger_accounts WHERE id IN", ids,
+                                account_at);
 }
 
 std::vector<Account> LedgerService::lookup_accounts(std::span<const Id> ids) {
@@ -176,18 +183,8 @@ std::vector<Account> LedgerService::lookup_accounts(std::span<const Id> ids) {
 
 std::vector<Transfer> LedgerService::lookup_transfers(std::span<const Id> ids) {
   return store_.read<std::vector<Transfer>>([&](store::Transaction& tx) {
-    std::unordered_map<Id, Transfer, IdHash> found;
-    const std::vector<Id> sorted = sorted_unique({ids.begin(), ids.end()});
-    select_by_ids(tx, std::string("SELECT ") + kTransferColumns + " FROM ledger_transfers WHERE id IN", "", sorted,
-                  [&](const store::Row& row) {
-                    Transfer transfer = transfer_at(row);
-                    found.emplace(transfer.id, std::move(transfer));
-                  });
-    std::vector<Transfer> transfers;
-    for (const auto& id : ids) {
-      if (auto hit = found.find(id); hit != found.end()) transfers.push_back(hit->second);
-    }
-    return transfers;
+    return rows_in_order<Transfer>(tx, std::string("SELECT ") + kTransferColumns + " FROM ledger_transfers WHERE id IN",
+                                   ids, transfer_at);
   });
 }
 
