@@ -7,6 +7,7 @@
 #include <barid/ledger/ledger.hpp>
 #include <barid/mailbox/batches.hpp>
 #include <barid/mailbox/mailbox.hpp>
+#include <barid/payments/payments.hpp>
 
 #include <gtest/gtest.h>
 
@@ -228,6 +229,64 @@ class AuthorizationMatrix : public ::testing::TestWithParam<std::string> {
   std::map<std::string, RouteCase> cases();
   void add_mailbox_cases(std::map<std::string, RouteCase>& c, const std::string& missing_id);
   void add_ledger_cases(std::map<std::string, RouteCase>& c);
+  void add_payment_cases(std::map<std::string, RouteCase>& c);
+
+  // Parties whose users hold postal accounts: citizens, businesses and authorities.
+  static bool holds_accounts(const Actor& actor) {
+    return is_any(actor, {Role::citizen, Role::business, Role::authority_sender, Role::customs_officer});
+  }
+  static bool staff(const Actor& actor) { return is_any(actor, {Role::postal_clerk, Role::operator_admin}); }
+
+  // A funded EGP postal account of `party_id` (opened by an administrator, 1,000.00 paid in at the
+  // counter), made once per party.
+  std::string account_of(const std::string& party_id) {
+    auto cached = accounts_.find(party_id);
+    if (cached != accounts_.end()) return cached->second;
+    drawer();
+    auto& payments = node_->node().payments();
+    payments::OpenAccountRequest request;
+    request.currency = "EGP";
+    request.party_id = party_id;
+    auto account = payments.open_account(principal_of("actor-operatoradmin"), request, "matrix-" + next());
+    if (!account) throw std::runtime_error("account: " + account.error().code);
+    auto paid = payments.cash_in(principal_of("actor-postalclerk"), {"MATRIX", account->number, 100'000, {}, {}},
+                                 "matrix-" + next());
+    if (!paid) throw std::runtime_error("cash in: " + paid.error().code);
+    accounts_[party_id] = account->number;
+    return account->number;
+  }
+  // The actor's own account, or (for parties that hold none) the victim's.
+  std::string own_account(const Actor& actor) {
+    return holds_accounts(actor) ? account_of(actor.party_id) : account_of(victim_party_);
+  }
+  // A payment the actor's party made to the victim, or one between the victim and the bystander.
+  std::string payment_between(const std::string& from_party, const std::string& to_party) {
+    payments::TransferRequest request;
+    request.from_account = account_of(from_party);
+    request.to.account_number = account_of(to_party);
+    request.amount = 100;
+    auto owner = principal_of("victim");
+    for (const auto& actor : actors_) {
+      if (actor.party_id == from_party && actor.api_key.empty()) owner = principal_of(actor.login);
+    }
+    auto paid = node_->node().payments().transfer(owner, request, "matrix-" + next());
+    if (!paid) throw std::runtime_error("transfer: " + paid.error().code);
+    return paid->id;
+  }
+  std::string drawer() {
+    if (drawer_.empty()) drawer_ = new_drawer("MATRIX");
+    return drawer_;
+  }
+  std::string new_drawer(const std::string& office) {
+    auto& payments = node_->node().payments();
+    auto opened = payments.open_drawer(principal_of("actor-operatoradmin"), office, "EGP", "matrix-" + next());
+    if (!opened) throw std::runtime_error("drawer: " + opened.error().code);
+    auto floated =
+        payments.float_drawer(principal_of("actor-operatoradmin"), opened->id, 100'000'000, "matrix-" + next());
+    if (!floated) throw std::runtime_error("float: " + floated.error().code);
+    return opened->id;
+  }
+  std::string next() { return std::to_string(++counter_); }
 
   // A fresh ledger account (and, with `with_transfer`, one transfer into it); returns its id.
   std::string ledger_account() {
@@ -246,6 +305,8 @@ class AuthorizationMatrix : public ::testing::TestWithParam<std::string> {
   std::string other_letter_;
   std::map<std::string, std::string> own_letters_;
   std::map<std::string, std::string> received_letters_;
+  std::map<std::string, std::string> accounts_;
+  std::string drawer_;
   int counter_ = 0;
 };
 
@@ -553,6 +614,7 @@ void AuthorizationMatrix::add_mailbox_cases(std::map<std::string, RouteCase>& c,
                               },
                               everyone};
   add_ledger_cases(c);
+  add_payment_cases(c);
 }
 
 // The ledger engine's own routes move money between any accounts: operator administrators only.
@@ -618,6 +680,144 @@ void AuthorizationMatrix::add_ledger_cases(std::map<std::string, RouteCase>& c) 
         return Call{"/api/v1/ledger/transfers/" + transfer.id.to_string(), nullptr, {}};
       },
       admins};
+}
+
+// Postal accounts belong to parties: the holder (in person, or through an API key whose roles cover
+// payments) pays and reads; postal clerks and administrators read anyone's (logged); clerks run the
+// counter; administrators open drawers. Someone else's account looks exactly like a missing one.
+void AuthorizationMatrix::add_payment_cases(std::map<std::string, RouteCase>& c) {
+  const std::string missing_account = payments::make_account_number("EG", "0000000000000001");
+  const auto key = [this] {
+    return std::vector<std::pair<std::string, std::string>>{{"Idempotency-Key", "m-" + next()}};
+  };
+  // Whether the actor's credential reaches its own party's payments (API keys: business and authority roles).
+  const auto own_payments = [](const Actor& actor) {
+    return holds_accounts(actor) && (actor.api_key.empty() || is_any(actor, {Role::business, Role::authority_sender}));
+  };
+  const auto reader = [own_payments](const Actor& actor, Target target) {
+    if (target == Target::missing) return false;
+    return staff(actor) || (target == Target::own && own_payments(actor));
+  };
+  c["POST /api/v1/payments/accounts"] = {false,
+                                         [this, key](const Actor& actor, Target) {
+                                           Json body = {{"currency", "EGP"}};
+                                           if (staff(actor)) body["party_id"] = victim_party_;
+                                           return Call{"/api/v1/payments/accounts", body, key()};
+                                         },
+                                         [](const Actor& actor, Target) {
+                                           return is_any(actor, {Role::citizen, Role::business, Role::authority_sender,
+                                                                 Role::postal_clerk, Role::operator_admin});
+                                         }};
+  c["GET /api/v1/payments/accounts"] = {
+      false,
+      [](const Actor&, Target) {
+        return Call{"/api/v1/payments/accounts", nullptr, {}};
+      },
+      [](const Actor& actor, Target) {
+        return actor.role && (actor.api_key.empty() || is_any(actor, {Role::business, Role::authority_sender}));
+      }};
+  for (const std::string suffix : {"", "/statement"}) {
+    c["GET /api/v1/payments/accounts/{number}" + suffix] = {
+        true,
+        [this, missing_account, suffix](const Actor& actor, Target target) {
+          const std::string number = target == Target::missing ? missing_account
+                                     : target == Target::own   ? own_account(actor)
+                                                               : account_of(victim_party_);
+          return Call{"/api/v1/payments/accounts/" + number + suffix, nullptr, {}};
+        },
+        reader};
+  }
+  c["PATCH /api/v1/payments/accounts/{number}"] = {
+      true,
+      [this, missing_account](const Actor& actor, Target target) {
+        const std::string number = target == Target::missing ? missing_account
+                                   : target == Target::own   ? own_account(actor)
+                                                             : account_of(victim_party_);
+        return Call{"/api/v1/payments/accounts/" + number, {{"daily_limit", 1'000'000}}, {}};
+      },
+      [own_payments](const Actor& actor, Target target) {
+        if (target == Target::missing) return false;
+        return is_any(actor, {Role::operator_admin}) || (target == Target::own && own_payments(actor));
+      }};
+  c["POST /api/v1/payments/transfers"] = {
+      true,
+      [this, missing_account, key](const Actor& actor, Target target) {
+        const std::string from = target == Target::missing ? missing_account
+                                 : target == Target::own   ? own_account(actor)
+                                                           : account_of(victim_party_);
+        const std::string to =
+            from == account_of(victim_party_) ? account_of(node_->party_id_of("bystander")) : account_of(victim_party_);
+        return Call{"/api/v1/payments/transfers", {{"from_account", from}, {"to_account", to}, {"amount", 100}}, key()};
+      },
+      [own_payments](const Actor& actor, Target target) { return target == Target::own && own_payments(actor); }};
+  c["GET /api/v1/payments/{id}"] = {
+      true,
+      [this](const Actor& actor, Target target) {
+        std::string id = "123456789";
+        if (target == Target::own && holds_accounts(actor)) id = payment_between(actor.party_id, victim_party_);
+        if (target == Target::other || (target == Target::own && !holds_accounts(actor))) {
+          id = payment_between(victim_party_, node_->party_id_of("bystander"));
+        }
+        return Call{"/api/v1/payments/" + id, nullptr, {}};
+      },
+      [](const Actor& actor, Target target) {
+        if (target == Target::missing) return false;
+        // The user who made a payment reads it whatever credential it uses now.
+        return staff(actor) || (target == Target::own && holds_accounts(actor));
+      }};
+
+  const auto staff_on_drawer = [](const Actor& actor, Target target) {
+    return target != Target::missing && staff(actor);
+  };
+  const auto clerk_on_drawer = [](const Actor& actor, Target target) {
+    return target != Target::missing && is_any(actor, {Role::postal_clerk});
+  };
+  c["POST /api/v1/payments/drawers"] = {
+      false,
+      [this, key](const Actor&, Target) {
+        return Call{"/api/v1/payments/drawers", {{"office_code", "OFFICE-" + next()}, {"currency", "EGP"}}, key()};
+      },
+      [](const Actor& actor, Target) { return is_any(actor, {Role::operator_admin}); }};
+  c["GET /api/v1/payments/drawers"] = {false,
+                                       [](const Actor&, Target) {
+                                         return Call{"/api/v1/payments/drawers", nullptr, {}};
+                                       },
+                                       [](const Actor& actor, Target) { return staff(actor); }};
+  for (const std::string suffix : {"", "/closings"}) {
+    c["GET /api/v1/payments/drawers/{id}" + suffix] = {
+        true,
+        [this, suffix](const Actor&, Target target) {
+          const std::string id = target == Target::missing ? "00000000-0000-7000-8000-000000000000" : drawer();
+          return Call{"/api/v1/payments/drawers/" + id + suffix, nullptr, {}};
+        },
+        staff_on_drawer};
+  }
+  c["POST /api/v1/payments/drawers/{id}/float"] = {
+      true,
+      [this, key](const Actor&, Target target) {
+        const std::string id = target == Target::missing ? "00000000-0000-7000-8000-000000000000" : drawer();
+        return Call{"/api/v1/payments/drawers/" + id + "/float", {{"amount", 100}}, key()};
+      },
+      staff_on_drawer};
+  c["POST /api/v1/payments/drawers/{id}/close"] = {
+      true,
+      [this, key](const Actor&, Target target) {
+        const std::string id =
+            target == Target::missing ? "00000000-0000-7000-8000-000000000000" : new_drawer("CLOSE-" + next());
+        return Call{"/api/v1/payments/drawers/" + id + "/close", {{"counted", 0}}, key()};
+      },
+      clerk_on_drawer};
+  for (const std::string operation : {"cash-in", "cash-out"}) {
+    c["POST /api/v1/payments/counter/" + operation] = {
+        false,
+        [this, key, operation](const Actor&, Target) {
+          drawer();
+          return Call{"/api/v1/payments/counter/" + operation,
+                      {{"office_code", "MATRIX"}, {"account_number", account_of(victim_party_)}, {"amount", 100}},
+                      key()};
+        },
+        [](const Actor& actor, Target) { return is_any(actor, {Role::postal_clerk}); }};
+  }
 }
 
 TEST_P(AuthorizationMatrix, EveryRouteRoleAndObjectGetsOnlyTheAnswerItShould) {

@@ -100,6 +100,8 @@ Api::Api(Services services, ApiOptions options)
   add_paper_routes();
   add_log_routes();
   add_ledger_routes();
+  add_payment_account_routes();
+  add_counter_routes();
 }
 
 Api::~Api() = default;

@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "baridd: WARNING password_cost=%s is for tests only\n", config.password_cost.c_str());
   }
   api::Api api({opened.store(), opened.identity(), opened.migrations(), opened.mailbox(), opened.batches(),
-                opened.log(), opened.operator_key(), opened.ledger()},
+                opened.log(), opened.operator_key(), opened.ledger(), opened.payments()},
                {config.trust_forwarded_for, "0.1.0", config.clock});
   try {
     http::Server server(

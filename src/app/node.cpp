@@ -6,6 +6,7 @@
 #include <barid/mailbox/batches.hpp>
 #include <barid/mailbox/mailbox.hpp>
 #include <barid/notify/outbox.hpp>
+#include <barid/payments/payments.hpp>
 #include <barid/transparency/log.hpp>
 
 #include <malloc.h>
@@ -115,6 +116,7 @@ std::vector<store::Migration> all_migrations() {
   for (auto& migration : transparency::TransparencyLog::migrations()) migrations.push_back(std::move(migration));
   for (auto& migration : mailbox::MailboxService::migrations()) migrations.push_back(std::move(migration));
   for (auto& migration : ledger::LedgerService::migrations()) migrations.push_back(std::move(migration));
+  for (auto& migration : payments::PaymentsService::migrations()) migrations.push_back(std::move(migration));
   for (auto& migration : notify::Outbox::migrations()) migrations.push_back(std::move(migration));
   std::sort(migrations.begin(), migrations.end(), [](const auto& a, const auto& b) { return a.version < b.version; });
   return migrations;
@@ -183,6 +185,11 @@ Result<std::unique_ptr<Node>> Node::open(const Config& config, bool migrate) {
   ledger::LedgerOptions ledger_options;
   ledger_options.clock = config.clock;
   node->ledger_ = std::make_unique<ledger::LedgerService>(*node->store_, ledger_options);
+  payments::PaymentsOptions payments_options;
+  payments_options.clock = config.clock;
+  node->payments_ =
+      std::make_unique<payments::PaymentsService>(*node->store_, *node->identity_, *node->ledger_, payments_options);
+  node->payments_->register_export(*node->identity_);
 
   notify::SmtpOptions smtp;
   smtp.url = config.smtp_url;

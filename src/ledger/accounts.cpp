@@ -255,6 +255,18 @@ std::vector<Balance> LedgerService::account_balances(const Id& account_id, std::
   });
 }
 
+std::optional<Balance> LedgerService::balance_before_in(store::Transaction& tx, const Id& account_id,
+                                                        std::int64_t at_ns) {
+  const auto flags = tx.query_one("SELECT flags FROM ledger_accounts WHERE id = ?", {value_of(account_id)});
+  if (!flags || !(static_cast<std::uint32_t>(flags->int64(0)) & account_flags::history)) return std::nullopt;
+  const auto row = tx.query_one(
+      "SELECT timestamp_ns, debits_pending, debits_posted, credits_pending, credits_posted FROM "
+      "ledger_account_history WHERE account_id = ? AND timestamp_ns < ? ORDER BY timestamp_ns DESC LIMIT 1",
+      {value_of(account_id), at_ns});
+  if (!row) return Balance{};
+  return Balance{row->int64(0), row->int64(1), row->int64(2), row->int64(3), row->int64(4)};
+}
+
 std::vector<Account> LedgerService::accounts_of_owner(const std::string& party_id) {
   return store_.read_single<std::vector<Account>>([&](store::Transaction& tx) {
     std::vector<Account> accounts;

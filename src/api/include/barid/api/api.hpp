@@ -24,6 +24,9 @@ class TransparencyLog;
 namespace barid::ledger {
 class LedgerService;
 }
+namespace barid::payments {
+class PaymentsService;
+}
 
 namespace barid::api {
 
@@ -37,6 +40,7 @@ struct Services {
   transparency::TransparencyLog& log;
   const crypto::SigningKey& operator_key;
   ledger::LedgerService& ledger;
+  payments::PaymentsService& payments;
 };
 
 struct ApiOptions {
@@ -74,6 +78,8 @@ class Api {
   void add_paper_routes();
   void add_log_routes();
   void add_ledger_routes();
+  void add_payment_account_routes();
+  void add_counter_routes();
 
   Services services_;
   ApiOptions options_;

@@ -28,6 +28,9 @@ class TransparencyLog;
 namespace barid::ledger {
 class LedgerService;
 }
+namespace barid::payments {
+class PaymentsService;
+}
 
 namespace barid::app {
 
@@ -107,6 +110,7 @@ class Node {
   mailbox::MailboxService& mailbox() { return *mailbox_; }
   mailbox::BatchService& batches() { return *batches_; }
   ledger::LedgerService& ledger() { return *ledger_; }
+  payments::PaymentsService& payments() { return *payments_; }
   notify::Outbox& outbox() { return *outbox_; }
   const std::vector<store::Migration>& migrations() const { return migrations_; }
   const Config& config() const { return config_; }
@@ -129,6 +133,7 @@ class Node {
   std::unique_ptr<mailbox::MailboxService> mailbox_;
   std::unique_ptr<mailbox::BatchService> batches_;
   std::unique_ptr<ledger::LedgerService> ledger_;
+  std::unique_ptr<payments::PaymentsService> payments_;
   std::unique_ptr<notify::Transport> transport_;
   std::unique_ptr<notify::Outbox> outbox_;
 };

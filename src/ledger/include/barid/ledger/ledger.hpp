@@ -272,6 +272,10 @@ class LedgerService {
   Result<TransferPage> account_transfers(const TransferQuery& query);
   Result<TransferPage> account_transfers_in(store::Transaction& tx, const TransferQuery& query);
   std::vector<Balance> account_balances(const Id& account_id, std::int64_t from_ns, std::int64_t to_ns, int limit);
+  // The account's amounts just before `at_ns` (after its last transfer earlier than that), read from
+  // its history inside the caller's transaction; all zero when nothing touched it before. Accounts
+  // without the history flag have no history to read and answer nullopt.
+  std::optional<Balance> balance_before_in(store::Transaction& tx, const Id& account_id, std::int64_t at_ns);
   std::vector<Account> accounts_of_owner(const std::string& party_id);
 
   // Voids pending transfers whose timeout has passed (at most `limit`); returns how many.

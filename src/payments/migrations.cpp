@@ -1,0 +1,94 @@
+#include <barid/payments/payments.hpp>
+
+namespace barid::payments {
+
+// Payments own migration versions 500-599. Money itself lives in the ledger's tables; these rows
+// say what each movement was, whose account number maps to which ledger account, and which
+// idempotency key produced which result.
+std::vector<store::Migration> PaymentsService::migrations() {
+  return {
+      {500, "payments: postal accounts, payments, idempotency keys, cash drawers and their closings",
+       R"sql(
+CREATE TABLE postal_accounts (
+  number TEXT PRIMARY KEY,
+  ledger_account_id ${blob} NOT NULL UNIQUE,
+  party_id TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  name TEXT,
+  status TEXT NOT NULL,
+  daily_limit BIGINT NOT NULL,
+  limit_day BIGINT NOT NULL,
+  spent_on_day BIGINT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  created_by_user_id TEXT NOT NULL
+);
+CREATE INDEX postal_accounts_by_party ON postal_accounts (party_id, currency, created_at_ms);
+CREATE TABLE payments (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  fee BIGINT NOT NULL,
+  from_account TEXT,
+  to_account TEXT,
+  from_party_id TEXT,
+  to_party_id TEXT,
+  reference TEXT,
+  authorization_code TEXT NOT NULL,
+  actor_user_id TEXT NOT NULL,
+  actor_capacity TEXT NOT NULL,
+  office_code TEXT,
+  created_at_ms BIGINT NOT NULL
+);
+CREATE INDEX payments_by_from_party ON payments (from_party_id, created_at_ms) WHERE from_party_id IS NOT NULL;
+CREATE INDEX payments_by_to_party ON payments (to_party_id, created_at_ms) WHERE to_party_id IS NOT NULL;
+CREATE TABLE payment_requests (
+  scope TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  result_id TEXT,
+  created_at_ms BIGINT NOT NULL,
+  PRIMARY KEY (scope, idempotency_key)
+);
+CREATE TABLE cash_drawers (
+  id TEXT PRIMARY KEY,
+  office_code TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  ledger_account_id ${blob} NOT NULL UNIQUE,
+  opened_at_ms BIGINT NOT NULL,
+  opened_by_user_id TEXT NOT NULL,
+  UNIQUE (office_code, currency)
+);
+CREATE TABLE drawer_movements (
+  payment_id TEXT PRIMARY KEY,
+  drawer_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  closing_id TEXT
+);
+CREATE INDEX drawer_movements_open ON drawer_movements (drawer_id) WHERE closing_id IS NULL;
+CREATE TABLE drawer_closings (
+  id TEXT PRIMARY KEY,
+  drawer_id TEXT NOT NULL,
+  from_ms BIGINT NOT NULL,
+  closed_at_ms BIGINT NOT NULL,
+  opening BIGINT NOT NULL,
+  cash_in BIGINT NOT NULL,
+  cash_in_count BIGINT NOT NULL,
+  cash_out BIGINT NOT NULL,
+  cash_out_count BIGINT NOT NULL,
+  floats BIGINT NOT NULL,
+  expected BIGINT NOT NULL,
+  counted BIGINT NOT NULL,
+  difference BIGINT NOT NULL,
+  closed_by_user_id TEXT NOT NULL
+);
+CREATE INDEX drawer_closings_by_drawer ON drawer_closings (drawer_id, closed_at_ms);
+)sql",
+       ""},
+  };
+}
+
+}  // namespace barid::payments

@@ -1,0 +1,412 @@
+// The payment services over real HTTP, on SQLite and PostgreSQL: postal accounts, counter cash and
+// drawer closing, transfers between people with their fee and daily limit, statements, delegates,
+// idempotency (also fired in parallel) and bad input that moves nothing.
+#include "support/test_node.hpp"
+
+#include <barid/core/time.hpp>
+#include <barid/identity/identity.hpp>
+#include <barid/ledger/ledger.hpp>
+#include <barid/payments/payments.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+namespace barid::testing {
+namespace {
+
+using identity::PartyKind;
+using identity::Role;
+
+constexpr const char* kAmina = "29001011234567";
+constexpr const char* kKarim = "28505052345678";
+constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
+
+class PaymentsApiTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    node_ = std::make_unique<TestNode>(GetParam());
+    node_->add_user(PartyKind::citizen, kAmina, "amina", Role::citizen);
+    node_->add_user(PartyKind::citizen, kKarim, "karim", Role::citizen);
+    node_->add_user(PartyKind::citizen, "27707073456789", "hoda", Role::citizen);
+    node_->add_user(PartyKind::postal_operator, "EGPOST", "clerk", Role::postal_clerk);
+    node_->add_user(PartyKind::postal_operator, "EGPOST", "admin", Role::operator_admin);
+    relog();
+    drawer_ = post("/api/v1/payments/drawers", {{"office_code", "CAI-01"}, {"currency", "EGP"}}, admin_, "drawer")
+                  .json()["id"]
+                  .get<std::string>();
+    ASSERT_EQ(post("/api/v1/payments/drawers/" + drawer_ + "/float", {{"amount", 5'000'000}}, clerk_, "float").status,
+              201);
+    amina_account_ = open_account(amina_, "EGP");
+    karim_account_ = open_account(karim_, "EGP");
+  }
+  void relog() {
+    amina_ = node_->log_in("amina");
+    karim_ = node_->log_in("karim");
+    hoda_ = node_->log_in("hoda");
+    clerk_ = node_->log_in("clerk");
+    admin_ = node_->log_in("admin");
+  }
+
+  HttpClient client() const { return node_->client(); }
+  HttpReply post(const std::string& path, const Json& body, const std::string& token, const std::string& key) const {
+    std::vector<std::pair<std::string, std::string>> headers = {{"Authorization", "Bearer " + token},
+                                                                {"Content-Type", "application/json"}};
+    if (!key.empty()) headers.emplace_back("Idempotency-Key", key);
+    return client().request("POST", path, body.dump(), headers);
+  }
+  std::string open_account(const std::string& token, const std::string& currency) {
+    const auto reply = post("/api/v1/payments/accounts", {{"currency", currency}}, token, "open-" + next_key());
+    EXPECT_EQ(reply.status, 201) << reply.body;
+    return reply.json()["number"].get<std::string>();
+  }
+  HttpReply cash_in(const std::string& number, std::int64_t amount, const std::string& key = "") {
+    return post("/api/v1/payments/counter/cash-in",
+                {{"office_code", "CAI-01"}, {"account_number", number}, {"amount", amount}}, clerk_,
+                key.empty() ? "cash-" + next_key() : key);
+  }
+  HttpReply transfer(const std::string& token, const Json& body, const std::string& key) const {
+    return post("/api/v1/payments/transfers", body, token, key);
+  }
+  Json account(const std::string& number, const std::string& token) const {
+    const auto reply = client().get("/api/v1/payments/accounts/" + number, token);
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    return reply.json();
+  }
+  std::int64_t balance(const std::string& number) const {
+    return account(number, admin_)["balance"].get<std::int64_t>();
+  }
+  std::int64_t count(const std::string& sql) {
+    return node_->node().store().read<std::int64_t>(
+        [&](store::Transaction& tx) { return tx.query_one(sql)->int64(0); });
+  }
+  void expect_ledger_consistent() {
+    const auto report = node_->node().ledger().check();
+    EXPECT_TRUE(report.ok()) << (report.violations.empty() ? "" : report.violations.front());
+  }
+  std::string next_key() { return std::to_string(++keys_); }
+
+  std::unique_ptr<TestNode> node_;
+  std::string amina_, karim_, hoda_, clerk_, admin_;
+  std::string drawer_, amina_account_, karim_account_;
+  int keys_ = 0;
+};
+
+TEST_P(PaymentsApiTest, CashInTransferWithFeeAndStatementAddUp) {
+  EXPECT_TRUE(payments::valid_account_number(amina_account_));
+  EXPECT_EQ(amina_account_.substr(0, 2), "EG");
+  const auto deposit = cash_in(amina_account_, 100'000);
+  ASSERT_EQ(deposit.status, 201) << deposit.body;
+  EXPECT_EQ(deposit.json()["kind"], "cash_in");
+  EXPECT_EQ(deposit.json()["office_code"], "CAI-01");
+  EXPECT_EQ(deposit.json()["actor_capacity"], "postal_clerk");
+
+  // To Karim by national id: his oldest EGP account. The fee is 0.25 %.
+  const auto paid = transfer(amina_,
+                             {{"from_account", amina_account_},
+                              {"to", {{"type", "national_id"}, {"id", kKarim}}},
+                              {"amount", 20'000},
+                              {"reference", "rent for November"}},
+                             "pay-1");
+  ASSERT_EQ(paid.status, 201) << paid.body;
+  const Json payment = paid.json();
+  EXPECT_EQ(payment["to_account"], karim_account_);
+  EXPECT_EQ(payment["fee"], 50);
+  EXPECT_EQ(payment["amount_text"], "200.00");
+  EXPECT_EQ(payment["actor_capacity"], "owner");
+  EXPECT_EQ(payment["authorization"].get<std::string>().size(), 11u);
+
+  EXPECT_EQ(balance(amina_account_), 100'000 - 20'000 - 50);
+  EXPECT_EQ(balance(karim_account_), 20'000);
+  const Json mine = account(amina_account_, amina_);
+  EXPECT_EQ(mine["spent_today"], 20'050);
+  EXPECT_EQ(mine["available"], 79'950);
+
+  // Both sides read the payment; a third citizen cannot.
+  const std::string id = payment["id"].get<std::string>();
+  EXPECT_EQ(client().get("/api/v1/payments/" + id, karim_).status, 200);
+  EXPECT_EQ(client().get("/api/v1/payments/" + id, hoda_).error_code(), "payment_not_found");
+
+  const auto statement = client().get("/api/v1/payments/accounts/" + amina_account_ + "/statement", amina_);
+  ASSERT_EQ(statement.status, 200) << statement.body;
+  const Json s = statement.json();
+  EXPECT_EQ(s["opening_balance"], 0);
+  EXPECT_EQ(s["closing_balance"], 79'950);
+  EXPECT_EQ(s["total_credits"], 100'000);
+  EXPECT_EQ(s["total_debits"], 20'050);
+  ASSERT_EQ(s["entries"].size(), 3u);
+  EXPECT_EQ(s["entries"][0]["kind"], "cash_in");
+  EXPECT_EQ(s["entries"][0]["counterparty"], "CAI-01");
+  EXPECT_EQ(s["entries"][1]["kind"], "transfer");
+  EXPECT_EQ(s["entries"][1]["direction"], "debit");
+  EXPECT_EQ(s["entries"][1]["counterparty"], karim_account_);
+  EXPECT_EQ(s["entries"][1]["counterparty_name"], "Party 28505052345678");
+  EXPECT_EQ(s["entries"][1]["reference"], "rent for November");
+  EXPECT_EQ(s["entries"][2]["kind"], "fee");
+  EXPECT_EQ(s["entries"][2]["balance_after"], 79'950);
+
+  // A statement of a later period opens with the balance the earlier one closed with.
+  const auto later = client().get("/api/v1/payments/accounts/" + amina_account_ +
+                                      "/statement?from=" + format_utc_ms(node_->clock_ms() + 1000) +
+                                      "&to=" + format_utc_ms(node_->clock_ms() + 2000),
+                                  amina_);
+  ASSERT_EQ(later.status, 200) << later.body;
+  EXPECT_EQ(later.json()["opening_balance"], 79'950);
+  EXPECT_EQ(later.json()["entries"].size(), 0u);
+  expect_ledger_consistent();
+}
+
+TEST_P(PaymentsApiTest, ARepeatedKeyReplaysAndParallelDuplicatesMoveMoneyOnce) {
+  ASSERT_EQ(cash_in(amina_account_, 100'000).status, 201);
+  const Json body = {{"from_account", amina_account_}, {"to_account", karim_account_}, {"amount", 1'000}};
+  const auto first = transfer(amina_, body, "same-key");
+  ASSERT_EQ(first.status, 201);
+  const auto again = transfer(amina_, body, "same-key");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.header("idempotent-replayed"), "true");
+  EXPECT_EQ(again.json()["id"], first.json()["id"]);
+  Json other = body;
+  other["amount"] = 2'000;
+  EXPECT_EQ(transfer(amina_, other, "same-key").error_code(), "idempotency_key_reused");
+  EXPECT_EQ(balance(karim_account_), 1'000);
+
+  std::atomic<int> created{0};
+  std::atomic<int> replayed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      const auto reply = transfer(amina_, body, "parallel-key");
+      if (reply.status == 201) ++created;
+      if (reply.status == 200 && reply.header("idempotent-replayed") == "true") ++replayed;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(replayed.load(), 7);
+  EXPECT_EQ(balance(karim_account_), 2'000);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM payments WHERE kind = 'transfer'"), 2);
+  expect_ledger_consistent();
+}
+
+TEST_P(PaymentsApiTest, TheDailyLimitHoldsUnderParallelTransfersAndResetsTheNextDay) {
+  ASSERT_EQ(cash_in(amina_account_, 1'000'000).status, 201);
+  const auto patched =
+      client().send_json("PATCH", "/api/v1/payments/accounts/" + amina_account_, {{"daily_limit", 100'000}}, amina_);
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(patched.json()["daily_limit"], 100'000);
+  // Above the default, only an administrator may set it.
+  EXPECT_EQ(client()
+                .send_json("PATCH", "/api/v1/payments/accounts/" + amina_account_,
+                           {{"daily_limit", 1'000'000'000'000LL}}, amina_)
+                .error_code(),
+            "invalid_daily_limit");
+
+  // Ten transfers of 150.00 (+0.38 fee) at once against 1,000.00 a day: exactly six fit.
+  std::atomic<int> accepted{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 10; ++i) {
+    threads.emplace_back([&, i] {
+      const auto reply =
+          transfer(amina_, {{"from_account", amina_account_}, {"to_account", karim_account_}, {"amount", 15'000}},
+                   "limit-" + std::to_string(i));
+      if (reply.status == 201) ++accepted;
+      if (reply.error_code() == "daily_limit_exceeded") ++refused;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted.load(), 6);
+  EXPECT_EQ(refused.load(), 4);
+  EXPECT_EQ(balance(karim_account_), 6 * 15'000);
+  EXPECT_EQ(account(amina_account_, amina_)["spent_today"], 6 * 15'038);
+
+  // Cash-out at the counter counts too.
+  const auto cash_out =
+      post("/api/v1/payments/counter/cash-out",
+           {{"office_code", "CAI-01"}, {"account_number", amina_account_}, {"amount", 10'000}}, clerk_, "out-1");
+  EXPECT_EQ(cash_out.error_code(), "daily_limit_exceeded");
+
+  node_->advance_clock(kDayMs);
+  relog();
+  EXPECT_EQ(transfer(amina_, {{"from_account", amina_account_}, {"to_account", karim_account_}, {"amount", 15'000}},
+                     "next-day")
+                .status,
+            201);
+  EXPECT_EQ(account(amina_account_, amina_)["spent_today"], 15'038);
+  expect_ledger_consistent();
+}
+
+TEST_P(PaymentsApiTest, BadOrImpossibleTransfersGetPreciseCodesAndMoveNothing) {
+  ASSERT_EQ(cash_in(amina_account_, 10'000).status, 201);
+  const std::string mad = open_account(amina_, "MAD");
+  const auto payments_before = count("SELECT COUNT(*) FROM payments");
+  const auto transfers_before = count("SELECT COUNT(*) FROM ledger_transfers");
+  auto attempt = [&](const Json& body, const std::string& token = "") {
+    return transfer(token.empty() ? amina_ : token, body, "bad-" + next_key());
+  };
+  const Json base = {{"from_account", amina_account_}, {"to_account", karim_account_}, {"amount", 100}};
+  auto with = [&](const std::string& field, const Json& value) {
+    Json body = base;
+    body[field] = value;
+    return body;
+  };
+  EXPECT_EQ(attempt(with("amount", 0)).error_code(), "invalid_amount");
+  EXPECT_EQ(attempt(with("amount", -5)).error_code(), "invalid_amount");
+  EXPECT_EQ(attempt(with("amount", 1e30)).error_code(), "invalid_amount");
+  EXPECT_EQ(attempt(with("amount", "100")).error_code(), "invalid_amount");
+  EXPECT_EQ(attempt(with("amount", 9'223'372'036'854'775'807LL)).error_code(), "amount_too_large");  // with its fee
+  EXPECT_EQ(attempt(with("amount", 1'000'000'000'000LL)).error_code(), "daily_limit_exceeded");
+  EXPECT_EQ(attempt(with("amount", 9'000)).status, 201);  // leaves 977.50
+  EXPECT_EQ(attempt(with("amount", 1'000)).error_code(), "insufficient_funds");
+  EXPECT_EQ(attempt(with("to_account", mad)).error_code(), "currency_mismatch");
+  EXPECT_EQ(attempt(with("currency", "MAD")).error_code(), "currency_mismatch");
+  EXPECT_EQ(attempt(with("currency", "XYZ")).error_code(), "invalid_currency");
+  EXPECT_EQ(attempt(with("to_account", amina_account_)).error_code(), "same_account");
+  EXPECT_EQ(attempt(with("to_account", "EG00BRD0000000000000000")).error_code(), "invalid_account_number");
+  EXPECT_EQ(attempt(with("to_account", payments::make_account_number("EG", "1111111111111111"))).error_code(),
+            "payee_not_found");
+  EXPECT_EQ(attempt(with("from_account", "nonsense")).error_code(), "account_not_found");
+  EXPECT_EQ(attempt(with("reference", std::string(141, 'x'))).error_code(), "invalid_reference");
+  Json both = base;
+  both["to"] = {{"type", "national_id"}, {"id", kKarim}};
+  EXPECT_EQ(attempt(both).error_code(), "invalid_payee");
+  Json unknown = base;
+  unknown.erase("to_account");
+  unknown["to"] = {{"type", "national_id"}, {"id", "20000000000000"}};
+  EXPECT_EQ(attempt(unknown).error_code(), "payee_not_found");
+  EXPECT_EQ(attempt(base, karim_).error_code(), "account_not_found");  // not his to pay from
+  EXPECT_EQ(attempt(base, clerk_).error_code(), "account_not_found");  // clerks pay out only at the counter
+  const auto no_key = client().post_json("/api/v1/payments/transfers", base, amina_);
+  EXPECT_EQ(no_key.error_code(), "idempotency_key_required");
+  const auto bad_json = client().request(
+      "POST", "/api/v1/payments/transfers", "{\"from_account\":",
+      {{"Authorization", "Bearer " + amina_}, {"Content-Type", "application/json"}, {"Idempotency-Key", "k"}});
+  EXPECT_EQ(bad_json.error_code(), "malformed_json");
+
+  EXPECT_EQ(count("SELECT COUNT(*) FROM payments"), payments_before + 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM ledger_transfers"), transfers_before + 2);
+  EXPECT_EQ(balance(amina_account_), 10'000 - 9'000 - 23);
+  expect_ledger_consistent();
+}
+
+TEST_P(PaymentsApiTest, ADelegateWithPaymentsPayPaysAndTheHolderSeesWhoDid) {
+  ASSERT_EQ(cash_in(amina_account_, 50'000).status, 201);
+  const Json body = {{"from_account", amina_account_}, {"to_account", karim_account_}, {"amount", 1'000}};
+  // Hoda may read Amina's accounts first, and pay only once she is given payments:pay.
+  auto grant = [&](const std::vector<std::string>& scopes) {
+    const auto reply = client().post_json("/api/v1/delegations",
+                                          {{"grantee_login", "hoda"},
+                                           {"grantee_identifier", "27707073456789"},
+                                           {"scopes", scopes},
+                                           {"expires_at", format_utc_ms(node_->clock_ms() + kDayMs)}},
+                                          amina_);
+    EXPECT_EQ(reply.status, 201) << reply.body;
+  };
+  grant({"payments:read"});
+  const std::string amina_party = node_->party_id_of("amina");
+  const auto listed = client().get("/api/v1/payments/accounts?party_id=" + amina_party, hoda_);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(listed.json()["accounts"].size(), 1u);
+  EXPECT_EQ(transfer(hoda_, body, "hoda-1").error_code(), "account_not_found");
+  grant({"payments:pay"});
+  const auto paid = transfer(hoda_, body, "hoda-2");
+  ASSERT_EQ(paid.status, 201) << paid.body;
+  EXPECT_EQ(paid.json()["actor_capacity"], "delegate");
+  EXPECT_EQ(paid.json()["actor_user_id"], node_->node().identity().find_user_by_login("hoda")->id);
+
+  const auto log = client().get("/api/v1/me/access-log", amina_);
+  ASSERT_EQ(log.status, 200);
+  bool logged = false;
+  const Json entries = log.json()["entries"];
+  for (const auto& entry : entries) {
+    logged = logged || (entry["action"] == "payments.transfer" && entry["capacity"] == "delegate");
+  }
+  EXPECT_TRUE(logged) << log.body;
+  // Karim has no delegation: Amina's accounts are invisible to him.
+  EXPECT_EQ(client().get("/api/v1/payments/accounts?party_id=" + amina_party, karim_).error_code(), "party_not_found");
+  EXPECT_EQ(client().get("/api/v1/payments/accounts/" + amina_account_, karim_).error_code(), "account_not_found");
+}
+
+TEST_P(PaymentsApiTest, CounterCashAndDrawerClosingBalanceToTheCoin) {
+  ASSERT_EQ(cash_in(amina_account_, 30'000).status, 201);
+  ASSERT_EQ(cash_in(karim_account_, 20'000).status, 201);
+  const auto out =
+      post("/api/v1/payments/counter/cash-out",
+           {{"office_code", "CAI-01"}, {"account_number", amina_account_}, {"amount", 5'000}}, clerk_, "out-1");
+  ASSERT_EQ(out.status, 201) << out.body;
+  EXPECT_EQ(balance(amina_account_), 25'000);
+  // Citizens do not run the counter; cash-in is refused for them by role.
+  EXPECT_EQ(post("/api/v1/payments/counter/cash-in",
+                 {{"office_code", "CAI-01"}, {"account_number", amina_account_}, {"amount", 1}}, amina_, "self")
+                .status,
+            403);
+  EXPECT_EQ(cash_in(amina_account_, 100, "").status, 201);
+  EXPECT_EQ(post("/api/v1/payments/counter/cash-in",
+                 {{"office_code", "ALX-09"}, {"account_number", amina_account_}, {"amount", 100}}, clerk_, "nodrawer")
+                .error_code(),
+            "drawer_not_found");
+
+  const auto drawer = client().get("/api/v1/payments/drawers/" + drawer_, clerk_);
+  ASSERT_EQ(drawer.status, 200) << drawer.body;
+  const Json period = drawer.json()["period"];
+  EXPECT_EQ(period["opening"], 0);
+  EXPECT_EQ(period["floats"], 5'000'000);
+  EXPECT_EQ(period["cash_in"], 50'100);
+  EXPECT_EQ(period["cash_in_count"], 3);
+  EXPECT_EQ(period["cash_out"], 5'000);
+  EXPECT_EQ(period["expected"], 5'000'000 + 50'100 - 5'000);
+  EXPECT_EQ(drawer.json()["drawer"]["cash"], period["expected"]);
+
+  // 12.00 short at the end of the day.
+  const std::int64_t expected = period["expected"].get<std::int64_t>();
+  const auto closed =
+      post("/api/v1/payments/drawers/" + drawer_ + "/close", {{"counted", expected - 1'200}}, clerk_, "close-1");
+  ASSERT_EQ(closed.status, 201) << closed.body;
+  EXPECT_EQ(closed.json()["difference"], -1'200);
+  EXPECT_EQ(closed.json()["expected"], expected);
+  const auto replay =
+      post("/api/v1/payments/drawers/" + drawer_ + "/close", {{"counted", expected - 1'200}}, clerk_, "close-1");
+  EXPECT_EQ(replay.status, 200);
+  EXPECT_EQ(replay.json()["id"], closed.json()["id"]);
+
+  // The next period opens with the cash counted, and the ledger agrees with it.
+  const Json next = client().get("/api/v1/payments/drawers/" + drawer_, clerk_).json();
+  EXPECT_EQ(next["period"]["opening"], expected - 1'200);
+  EXPECT_EQ(next["period"]["cash_in_count"], 0);
+  EXPECT_EQ(next["drawer"]["cash"], expected - 1'200);
+  EXPECT_EQ(client().get("/api/v1/payments/drawers/" + drawer_ + "/closings", admin_).json()["closings"].size(), 1u);
+
+  // A drawer pays out no more cash than it holds, even to a customer whose account holds more (money
+  // paid in at another office).
+  const std::string karim_usd = open_account(karim_, "USD");
+  const std::string hoda_usd = open_account(hoda_, "USD");
+  for (const std::string office : {"CAI-01", "ALX-01"}) {
+    ASSERT_EQ(post("/api/v1/payments/drawers", {{"office_code", office}, {"currency", "USD"}}, admin_, "usd-" + office)
+                  .status,
+              201);
+  }
+  EXPECT_EQ(post("/api/v1/payments/drawers", {{"office_code", "CAI-01"}, {"currency", "USD"}}, admin_, "usd-again")
+                .error_code(),
+            "drawer_exists");
+  auto counter = [&](const char* operation, const std::string& office, const std::string& number, std::int64_t amount) {
+    return post(std::string("/api/v1/payments/counter/") + operation,
+                {{"office_code", office}, {"account_number", number}, {"amount", amount}}, clerk_, "usd-" + next_key());
+  };
+  ASSERT_EQ(counter("cash-in", "CAI-01", karim_usd, 700).status, 201);
+  ASSERT_EQ(counter("cash-out", "CAI-01", karim_usd, 500).status, 201);
+  ASSERT_EQ(counter("cash-in", "ALX-01", hoda_usd, 1'000).status, 201);
+  ASSERT_EQ(transfer(hoda_, {{"from_account", hoda_usd}, {"to_account", karim_usd}, {"amount", 900}}, "usd-pay").status,
+            201);
+  EXPECT_EQ(counter("cash-out", "CAI-01", karim_usd, 500).error_code(), "drawer_insufficient_cash");
+  EXPECT_EQ(counter("cash-out", "CAI-01", karim_usd, 200).status, 201);
+  EXPECT_EQ(counter("cash-in", "CAI-01", karim_usd, 0).error_code(), "invalid_amount");
+  EXPECT_EQ(balance(karim_usd), 900);
+  expect_ledger_consistent();
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, PaymentsApiTest, ::testing::ValuesIn(store::testing::backends()),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace barid::testing
