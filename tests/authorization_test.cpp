@@ -7,6 +7,7 @@
 #include <barid/ledger/ledger.hpp>
 #include <barid/mailbox/batches.hpp>
 #include <barid/mailbox/mailbox.hpp>
+#include <barid/payments/bills.hpp>
 #include <barid/payments/payments.hpp>
 
 #include <gtest/gtest.h>
@@ -50,6 +51,8 @@ struct Call {
   std::string target;
   Json body;  // null: no body
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string raw_body;  // sent as is with raw_type when set (files)
+  std::string raw_type;
 };
 
 // How to call one route for an actor and a target, and whether it must succeed.
@@ -230,6 +233,7 @@ class AuthorizationMatrix : public ::testing::TestWithParam<std::string> {
   void add_mailbox_cases(std::map<std::string, RouteCase>& c, const std::string& missing_id);
   void add_ledger_cases(std::map<std::string, RouteCase>& c);
   void add_payment_cases(std::map<std::string, RouteCase>& c);
+  void add_bill_cases(std::map<std::string, RouteCase>& c);
 
   // Parties whose users hold postal accounts: citizens, businesses and authorities.
   static bool holds_accounts(const Actor& actor) {
@@ -272,6 +276,22 @@ class AuthorizationMatrix : public ::testing::TestWithParam<std::string> {
     auto paid = node_->node().payments().transfer(owner, request, "matrix-" + next());
     if (!paid) throw std::runtime_error("transfer: " + paid.error().code);
     return paid->id;
+  }
+  // A bill from `biller_login`'s party to `payer_party` (collected into the biller's account).
+  std::string bill_to(const std::string& payer_party, const std::string& biller_login) {
+    const auto biller = full_principal(biller_login);
+    account_of(biller.party_id);
+    const auto payer = node_->node().identity().get_party(payer_party);
+    payments::BillInput input;
+    input.reference = "M-" + next();
+    input.payer_kind = payer->kind;
+    input.payer_identifier = payer->identifier;
+    input.amount_due = 500;
+    input.currency = "EGP";
+    input.due_at_ms = now_ms() + 86'400'000;
+    auto bill = node_->node().bills().issue(biller, input, std::nullopt, "matrix-" + next());
+    if (!bill) throw std::runtime_error("bill: " + bill.error().code);
+    return bill->id;
   }
   std::string drawer() {
     if (drawer_.empty()) drawer_ = new_drawer("MATRIX");
@@ -615,6 +635,7 @@ void AuthorizationMatrix::add_mailbox_cases(std::map<std::string, RouteCase>& c,
                               everyone};
   add_ledger_cases(c);
   add_payment_cases(c);
+  add_bill_cases(c);
 }
 
 // The ledger engine's own routes move money between any accounts: operator administrators only.
@@ -820,6 +841,97 @@ void AuthorizationMatrix::add_payment_cases(std::map<std::string, RouteCase>& c)
   }
 }
 
+// Bills: authorities and businesses issue and cancel their own; the payer (or its API key with
+// payments roles) reads and pays its own; staff read anyone's and pay none.
+void AuthorizationMatrix::add_bill_cases(std::map<std::string, RouteCase>& c) {
+  const std::string missing = "00000000-0000-7000-8000-000000000000";
+  const auto key = [this] {
+    return std::vector<std::pair<std::string, std::string>>{{"Idempotency-Key", "b-" + next()}};
+  };
+  const auto billers = [](const Actor& actor) { return is_any(actor, {Role::authority_sender, Role::business}); };
+  const auto own_payments = [](const Actor& actor) {
+    return holds_accounts(actor) && (actor.api_key.empty() || is_any(actor, {Role::business, Role::authority_sender}));
+  };
+  c["POST /api/v1/bills"] = {false,
+                             [this, key](const Actor& actor, Target) {
+                               if (actor.role && holds_accounts(actor)) account_of(actor.party_id);
+                               return Call{"/api/v1/bills",
+                                           {{"reference", "R-" + next()},
+                                            {"payer", {{"type", "national_id"}, {"id", "19990000000001"}}},
+                                            {"amount_due", 1000},
+                                            {"currency", "EGP"},
+                                            {"due_date", "2031-01-31"}},
+                                           key()};
+                             },
+                             [billers](const Actor& actor, Target) { return billers(actor); }};
+  c["POST /api/v1/bills/files"] = {false,
+                                   [this, key](const Actor& actor, Target) {
+                                     if (actor.role && holds_accounts(actor)) account_of(actor.party_id);
+                                     Call call{"/api/v1/bills/files", nullptr, key()};
+                                     call.raw_body =
+                                         "recipient,reference,amount_due,currency,due_date\n19990000000001,F-" +
+                                         next() + ",700,EGP,2031-01-31\n";
+                                     call.raw_type = "text/csv";
+                                     return call;
+                                   },
+                                   [billers](const Actor& actor, Target) { return billers(actor); }};
+  c["GET /api/v1/bills"] = {
+      false,
+      [](const Actor&, Target) {
+        return Call{"/api/v1/bills", nullptr, {}};
+      },
+      [](const Actor& actor, Target) {
+        return actor.role && (actor.api_key.empty() || is_any(actor, {Role::business, Role::authority_sender}));
+      }};
+  c["GET /api/v1/bills/issued"] = {false,
+                                   [](const Actor&, Target) {
+                                     return Call{"/api/v1/bills/issued", nullptr, {}};
+                                   },
+                                   [billers](const Actor& actor, Target) { return billers(actor); }};
+  // The actor's own bill: one it issued (billers), one addressed to it (other parties with
+  // accounts), or for staff the victim's.
+  const auto own_bill = [this, billers](const Actor& actor) {
+    if (billers(actor)) return bill_to(victim_party_, actor.login);
+    if (actor.role && holds_accounts(actor)) return bill_to(actor.party_id, "integration");
+    return bill_to(victim_party_, "integration");
+  };
+  c["GET /api/v1/bills/{id}"] = {
+      true,
+      [this, missing, own_bill](const Actor& actor, Target target) {
+        const std::string id = target == Target::missing ? missing
+                               : target == Target::own   ? own_bill(actor)
+                                                         : bill_to(victim_party_, "integration");
+        return Call{"/api/v1/bills/" + id, nullptr, {}};
+      },
+      [billers, own_payments](const Actor& actor, Target target) {
+        if (target == Target::missing) return false;
+        return staff(actor) || (target == Target::own && (billers(actor) || own_payments(actor)));
+      }};
+  c["POST /api/v1/bills/{id}/cancel"] = {
+      true,
+      [this, missing, own_bill](const Actor& actor, Target target) {
+        const std::string id = target == Target::missing ? missing
+                               : target == Target::own   ? own_bill(actor)
+                                                         : bill_to(victim_party_, "integration");
+        return Call{"/api/v1/bills/" + id + "/cancel", nullptr, {}};
+      },
+      [billers](const Actor& actor, Target target) { return target == Target::own && billers(actor); }};
+  c["POST /api/v1/bills/{id}/pay"] = {
+      true,
+      [this, missing, key](const Actor& actor, Target target) {
+        std::string id = missing;
+        std::string from = account_of(victim_party_);
+        if (target == Target::own && actor.role && holds_accounts(actor)) {
+          id = bill_to(actor.party_id, "integration");
+          from = account_of(actor.party_id);
+        } else if (target != Target::missing) {
+          id = bill_to(victim_party_, "integration");
+        }
+        return Call{"/api/v1/bills/" + id + "/pay", {{"from_account", from}}, key()};
+      },
+      [own_payments](const Actor& actor, Target target) { return target == Target::own && own_payments(actor); }};
+}
+
 TEST_P(AuthorizationMatrix, EveryRouteRoleAndObjectGetsOnlyTheAnswerItShould) {
   auto route_cases = cases();
   const auto client = node_->client();
@@ -848,6 +960,10 @@ TEST_P(AuthorizationMatrix, EveryRouteRoleAndObjectGetsOnlyTheAnswerItShould) {
         if (!call.body.is_null()) {
           headers.emplace_back("Content-Type", "application/json");
           body = call.body.dump();
+        }
+        if (!call.raw_type.empty()) {
+          headers.emplace_back("Content-Type", call.raw_type);
+          body = call.raw_body;
         }
         for (const auto& header : call.headers) headers.push_back(header);
         const auto reply = client.request(std::string(http::method_name(route.method)), call.target, body, headers);

@@ -7,6 +7,7 @@
 #include <barid/identity/identity.hpp>
 #include <barid/ledger/ledger.hpp>
 #include <barid/payments/payments.hpp>
+#include <barid/transparency/log.hpp>
 
 #include <gtest/gtest.h>
 
@@ -404,6 +405,209 @@ TEST_P(PaymentsApiTest, CounterCashAndDrawerClosingBalanceToTheCoin) {
   EXPECT_EQ(balance(karim_usd), 900);
   expect_ledger_consistent();
 }
+
+// Bills: a biller with its collection account, and helpers to issue and pay.
+class BillsApiTest : public PaymentsApiTest {
+ protected:
+  void SetUp() override {
+    PaymentsApiTest::SetUp();
+    node_->add_user(PartyKind::authority, "EG-ETA", "tax", Role::authority_sender);
+    tax_ = node_->log_in("tax");
+    tax_account_ = open_account(tax_, "EGP");
+    ASSERT_EQ(cash_in(amina_account_, 100'000).status, 201);
+  }
+  static Json bill(const std::string& reference, std::int64_t amount, const std::string& payer = kAmina) {
+    return {{"reference", reference},
+            {"payer", {{"type", "national_id"}, {"id", payer}}},
+            {"amount_due", amount},
+            {"currency", "EGP"},
+            {"due_date", "2026-12-31"}};
+  }
+  Json issue(const Json& body) {
+    const auto reply = post("/api/v1/bills", body, tax_, "bill-" + next_key());
+    EXPECT_EQ(reply.status, 201) << reply.body;
+    return reply.json();
+  }
+  HttpReply pay(const std::string& bill_id, const std::string& token, const Json& body) {
+    return post("/api/v1/bills/" + bill_id + "/pay", body, token, "paybill-" + next_key());
+  }
+  HttpReply upload(const std::string& file, const std::string& type, const std::string& key) {
+    return client().request("POST", "/api/v1/bills/files", file,
+                            {{"Authorization", "Bearer " + tax_}, {"Content-Type", type}, {"Idempotency-Key", key}});
+  }
+
+  std::string tax_, tax_account_;
+};
+
+TEST_P(BillsApiTest, ABillArrivesAsALetterWithAPayActionAndPayingItLeavesAReceiptEverywhere) {
+  node_->advance_clock(0);
+  Json body = bill("ETA-2026-0001", 15'000);
+  body["registered"] = true;
+  body["penalty"] = 1'000;
+  body["description"] = "Property tax, second half of 2026";
+  const Json issued = issue(body);
+  ASSERT_TRUE(issued["letter_id"].is_string()) << issued.dump();
+  EXPECT_EQ(issued["status"], "open");
+  EXPECT_EQ(issued["collect_account"], tax_account_);
+
+  // Amina opens the letter: its action points at the bill.
+  const auto letter = client().get("/api/v1/mailbox/letters/" + issued["letter_id"].get<std::string>(), amina_);
+  ASSERT_EQ(letter.status, 200) << letter.body;
+  const Json opened = letter.json();
+  EXPECT_EQ(opened["kind"], "registered");
+  ASSERT_EQ(opened["actions"].size(), 1u);
+  EXPECT_EQ(opened["actions"][0]["code"], "payment");
+  EXPECT_EQ(opened["actions"][0]["entry_point"], "bill:" + issued["id"].get<std::string>());
+
+  const std::string id = issued["id"].get<std::string>();
+  EXPECT_EQ(pay(id, karim_, {{"from_account", karim_account_}}).error_code(), "bill_not_found");
+  EXPECT_EQ(pay(id, amina_, {{"from_account", karim_account_}}).error_code(), "account_not_found");
+  EXPECT_EQ(pay(id, amina_, {{"from_account", amina_account_}, {"amount", 100}}).error_code(), "amount_not_allowed");
+  const auto paid = pay(id, amina_, {{"from_account", amina_account_}});
+  ASSERT_EQ(paid.status, 201) << paid.body;
+  const Json receipt = paid.json();
+  EXPECT_EQ(receipt["payment"]["kind"], "bill");
+  EXPECT_EQ(receipt["payment"]["reference"], "ETA-2026-0001");
+  EXPECT_EQ(receipt["bill"]["status"], "paid");
+  EXPECT_EQ(receipt["bill"]["outstanding"], 0);
+  ASSERT_TRUE(receipt["letter_id"].is_string()) << receipt.dump();
+
+  // The receipt is in the transparency log, with the authorisation number.
+  const auto entry = node_->node().log().entry(receipt["log_index"].get<std::int64_t>());
+  ASSERT_TRUE(entry.ok());
+  EXPECT_EQ(entry->kind, "payment.receipt");
+  const std::string bytes(entry->entry.begin(), entry->entry.end());
+  EXPECT_NE(bytes.find(receipt["payment"]["authorization"].get<std::string>()), std::string::npos);
+  // ... and in Amina's mailbox.
+  const auto receipt_letter =
+      client().get("/api/v1/mailbox/letters/" + receipt["letter_id"].get<std::string>(), amina_);
+  ASSERT_EQ(receipt_letter.status, 200);
+  EXPECT_NE(
+      receipt_letter.json()["body"].get<std::string>().find(receipt["payment"]["authorization"].get<std::string>()),
+      std::string::npos);
+
+  // The biller bears the 2.00 EGP collection fee.
+  EXPECT_EQ(balance(amina_account_), 100'000 - 15'000);
+  EXPECT_EQ(balance(tax_account_), 15'000 - 200);
+  EXPECT_EQ(pay(id, amina_, {{"from_account", amina_account_}}).error_code(), "bill_already_paid");
+  EXPECT_EQ(client().get("/api/v1/bills/" + id, karim_).error_code(), "bill_not_found");
+  EXPECT_EQ(client().get("/api/v1/bills/" + id, tax_).json()["amount_paid"], 15'000);
+
+  // The biller's statement, in JSON and as camt.053 with the bill reference.
+  const auto statement = client().get("/api/v1/payments/accounts/" + tax_account_ + "/statement", tax_);
+  ASSERT_EQ(statement.status, 200);
+  const Json s = statement.json();
+  ASSERT_EQ(s["entries"].size(), 2u);
+  EXPECT_EQ(s["entries"][0]["kind"], "bill");
+  EXPECT_EQ(s["entries"][0]["reference"], "ETA-2026-0001");
+  EXPECT_EQ(s["entries"][1]["kind"], "fee");
+  const auto camt = client().get("/api/v1/payments/accounts/" + tax_account_ + "/statement?format=camt.053", tax_);
+  ASSERT_EQ(camt.status, 200);
+  EXPECT_EQ(camt.header("content-type"), "application/xml; charset=utf-8");
+  for (const std::string& part :
+       std::vector<std::string>{"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08", "<IBAN>" + tax_account_ + "</IBAN>",
+                                "<Cd>OPBD</Cd>", "<Cd>CLBD</Cd>", "<Ref>ETA-2026-0001</Ref>", "<CdtDbtInd>CRDT",
+                                "<Amt Ccy=\"EGP\">150.00</Amt>", "<Amt Ccy=\"EGP\">148.00</Amt>"}) {
+    EXPECT_NE(camt.body.find(part), std::string::npos) << part;
+  }
+  EXPECT_EQ(client().get("/api/v1/payments/accounts/" + tax_account_ + "/statement?format=pdf", tax_).error_code(),
+            "invalid_format");
+  expect_ledger_consistent();
+}
+
+TEST_P(BillsApiTest, AmountRulesPenaltiesExpiryAndCancellationDecideWhatMayBePaid) {
+  Json partial = bill("P-1", 15'000);
+  partial["amount_rule"] = "partial";
+  partial["penalty"] = 500;
+  const std::string partial_id = issue(partial)["id"].get<std::string>();
+  const auto part = pay(partial_id, amina_, {{"from_account", amina_account_}, {"amount", 5'000}});
+  ASSERT_EQ(part.status, 201) << part.body;
+  EXPECT_EQ(part.json()["bill"]["status"], "partially_paid");
+  EXPECT_EQ(part.json()["bill"]["outstanding"], 10'000);
+  EXPECT_EQ(pay(partial_id, amina_, {{"from_account", amina_account_}, {"amount", 10'001}}).error_code(),
+            "amount_not_allowed");
+
+  Json minimum = bill("M-1", 20'000);
+  minimum["amount_rule"] = "minimum";
+  minimum["minimum_amount"] = 5'000;
+  const std::string minimum_id = issue(minimum)["id"].get<std::string>();
+  EXPECT_EQ(pay(minimum_id, amina_, {{"from_account", amina_account_}, {"amount", 4'999}}).error_code(),
+            "amount_not_allowed");
+  EXPECT_EQ(pay(minimum_id, amina_, {{"from_account", amina_account_}, {"amount", 5'000}}).status, 201);
+
+  Json expiring = bill("E-1", 1'000);
+  expiring["expires_at"] = "2027-01-15";
+  const std::string expiring_id = issue(expiring)["id"].get<std::string>();
+  const std::string cancelled_id = issue(bill("C-1", 1'000))["id"].get<std::string>();
+  ASSERT_EQ(post("/api/v1/bills/" + cancelled_id + "/cancel", nullptr, tax_, "").status, 200);
+  EXPECT_EQ(pay(cancelled_id, amina_, {{"from_account", amina_account_}}).error_code(), "bill_cancelled");
+  EXPECT_EQ(post("/api/v1/bills/" + partial_id + "/cancel", nullptr, tax_, "").error_code(), "bill_has_payments");
+
+  // Past the due date the penalty is due too; past the expiry nothing can be paid.
+  const std::int64_t to_january = parse_rfc3339_ms("2027-01-05T00:00:00Z").value() - node_->clock_ms();
+  node_->advance_clock(std::max<std::int64_t>(to_january, 0));
+  relog();
+  EXPECT_EQ(client().get("/api/v1/bills/" + partial_id, amina_).json()["outstanding"], 10'500);
+  const std::int64_t to_february = parse_rfc3339_ms("2027-02-01T00:00:00Z").value() - node_->clock_ms();
+  node_->advance_clock(to_february);
+  relog();
+  EXPECT_EQ(client().get("/api/v1/bills/" + expiring_id, amina_).json()["status"], "expired");
+  EXPECT_EQ(pay(expiring_id, amina_, {{"from_account", amina_account_}}).error_code(), "bill_expired");
+  const Json mine = client().get("/api/v1/bills", amina_).json();
+  EXPECT_EQ(mine["bills"].size(), 4u);
+  expect_ledger_consistent();
+}
+
+TEST_P(BillsApiTest, ABillFileIsIssuedWholeOrRefusedNamingItsLines) {
+  const std::string good = "recipient,reference,amount_due,currency,due_date,amount_rule,registered\n" +
+                           std::string(kAmina) + ",W-1,1200,EGP,2026-12-31,exact,true\n" + std::string(kAmina) +
+                           ",W-2,800,EGP,2026-12-31,partial,false\n" + std::string(kKarim) +
+                           ",W-3,500,EGP,2026-12-31,,\n";
+  const auto issued = upload(good, "text/csv", "file-1");
+  ASSERT_EQ(issued.status, 201) << issued.body;
+  EXPECT_EQ(issued.json()["count"], 3);
+  const auto again = upload(good, "text/csv", "file-1");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.json()["batch_id"], issued.json()["batch_id"]);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM bills"), 3);
+
+  // The letters follow in the background.
+  node_->node().run_background_once();
+  EXPECT_EQ(count("SELECT COUNT(*) FROM bills WHERE letter_id IS NOT NULL"), 3);
+  const Json karims = client().get("/api/v1/bills", karim_).json();
+  ASSERT_EQ(karims["bills"].size(), 1u);
+  EXPECT_EQ(karims["bills"][0]["reference"], "W-3");
+
+  const std::string bad = "recipient,reference,amount_due,currency,due_date\n" + std::string(kAmina) +
+                          ",X-1,100,EGP,2026-12-31\n"
+                          "20000000000000,X-2,100,EGP,2026-12-31\n" +
+                          std::string(kAmina) + ",X-3,-4,EGP,2026-12-31\n" + std::string(kAmina) +
+                          ",X-1,100,EGP,2026-12-31\n" + std::string(kAmina) + ",X-5,100,EGP,yesterday\n" +
+                          std::string(kAmina) + ",W-1,100,EGP,2026-12-31\n";
+  const auto refused = upload(bad, "text/csv", "file-2");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(refused.error_code(), "invalid_bill_file");
+  const std::string message = refused.json()["error"]["message"].get<std::string>();
+  for (const std::string expected :
+       {"line 4: invalid_amount", "line 5: duplicate_reference", "line 6: invalid_due_date", "line 3: payer_not_found",
+        "line 7: duplicate_reference"}) {
+    EXPECT_NE(message.find(expected), std::string::npos) << expected << " in " << message;
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM bills"), 3);
+
+  const std::string jsonl =
+      R"({"recipient": ")" + std::string(kKarim) +
+      R"(", "fields": {"reference": "J-1", "amount_due": 300, "currency": "EGP", "due_date": "2026-12-20"}})"
+      "\n";
+  const auto from_jsonl = upload(jsonl, "application/jsonl", "file-3");
+  ASSERT_EQ(from_jsonl.status, 201) << from_jsonl.body;
+  EXPECT_EQ(from_jsonl.json()["bills"][0]["amount_due"], 300);
+  EXPECT_EQ(upload(jsonl, "application/json", "file-4").error_code(), "unsupported_media_type");
+  EXPECT_EQ(upload("recipient\n", "text/csv", "file-5").error_code(), "invalid_bill_file");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, BillsApiTest, ::testing::ValuesIn(store::testing::backends()),
+                         [](const auto& info) { return info.param; });
 
 INSTANTIATE_TEST_SUITE_P(Backends, PaymentsApiTest, ::testing::ValuesIn(store::testing::backends()),
                          [](const auto& info) { return info.param; });

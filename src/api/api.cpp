@@ -101,6 +101,7 @@ Api::Api(Services services, ApiOptions options)
   add_log_routes();
   add_ledger_routes();
   add_payment_account_routes();
+  add_bill_routes();
   add_counter_routes();
 }
 

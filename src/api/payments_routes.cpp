@@ -5,6 +5,7 @@
 
 #include <barid/api/api.hpp>
 #include <barid/core/time.hpp>
+#include <barid/payments/bills.hpp>
 #include <barid/payments/payments.hpp>
 
 namespace barid::api {
@@ -107,6 +108,46 @@ Json statement_json(const payments::Statement& s) {
           {"total_debits", s.total_debits},       {"entries", entries}};
 }
 
+Json bill_json(const payments::Bill& b) {
+  return {{"id", b.id},
+          {"biller_party_id", b.biller_party_id},
+          {"biller_name", b.biller_name},
+          {"reference", b.reference},
+          {"payer_party_id", b.payer_party_id},
+          {"currency", b.currency},
+          {"amount_due", b.amount_due},
+          {"amount_due_text", payments::format_amount(b.amount_due, b.currency)},
+          {"penalty", b.penalty},
+          {"amount_paid", b.amount_paid},
+          {"outstanding", b.outstanding},
+          {"amount_rule", payments::to_string(b.rule)},
+          {"minimum_amount", b.minimum_amount},
+          {"due_at", format_utc_ms(b.due_at_ms)},
+          {"expires_at", b.expires_at_ms ? Json(format_utc_ms(*b.expires_at_ms)) : Json()},
+          {"description", optional_json(b.description)},
+          {"registered", b.registered},
+          {"status", b.status},
+          {"collect_account", b.collect_account},
+          {"letter_id", optional_json(b.letter_id)},
+          {"batch_id", optional_json(b.batch_id)},
+          {"created_at", format_utc_ms(b.created_at_ms)}};
+}
+
+Json bill_schema() {
+  return schema::object({{"id", schema::string()},
+                         {"reference", schema::string()},
+                         {"payer_party_id", schema::string()},
+                         {"currency", schema::string()},
+                         {"amount_due", schema::integer("minor units")},
+                         {"penalty", schema::integer("added once the due date has passed")},
+                         {"amount_paid", schema::integer()},
+                         {"outstanding", schema::integer("due now, minus what was paid")},
+                         {"amount_rule", schema::enumeration({"exact", "partial", "minimum", "overpay"})},
+                         {"due_at", schema::string_format("date-time")},
+                         {"status", schema::enumeration({"open", "partially_paid", "paid", "expired", "cancelled"})},
+                         {"letter_id", schema::nullable(schema::string("the bill letter in the payer's mailbox"))}});
+}
+
 Json account_schema() {
   return schema::object({{"number", schema::string("IBAN-style, ISO 7064 MOD 97-10 check digits")},
                          {"number_formatted", schema::string()},
@@ -199,6 +240,51 @@ Result<payments::Payee> payee_field(const Json& body) {
     if (!payee.identifier) return invalid_input("invalid_payee", "to.id is required");
   }
   return payee;
+}
+
+Result<std::optional<std::int64_t>> date_field(const Json& body, const char* name) {
+  const auto found = body.find(name);
+  if (found == body.end() || found->is_null()) return std::optional<std::int64_t>();
+  std::optional<std::int64_t> ms;
+  if (found->is_string()) {
+    const auto& text = found->get_ref<const std::string&>();
+    ms = text.size() == 10 ? parse_rfc3339_ms(text + "T23:59:59.999Z") : parse_rfc3339_ms(text);
+  }
+  if (!ms) return invalid_input(std::string("invalid_") + name, std::string(name) + " must be YYYY-MM-DD or RFC 3339");
+  return ms;
+}
+
+Result<payments::BillInput> bill_input(const Json& body) {
+  FieldReader reader(body);
+  payments::BillInput bill;
+  BARID_ASSIGN_OR_RETURN(bill.reference, reader.required_string("reference", 1, 64));
+  const auto payer = body.find("payer");
+  if (payer == body.end() || !payer->is_object()) {
+    return invalid_input("missing_field", "payer is required: {\"type\": \"national_id\", \"id\": \"…\"}");
+  }
+  BARID_ASSIGN_OR_RETURN(auto payee, payee_field(Json{{"to", *payer}}));
+  bill.payer_kind = *payee.kind;
+  bill.payer_identifier = *payee.identifier;
+  BARID_ASSIGN_OR_RETURN(bill.amount_due, amount_field(body, "amount_due"));
+  BARID_ASSIGN_OR_RETURN(bill.currency, reader.required_string("currency", 3, 3));
+  BARID_ASSIGN_OR_RETURN(auto due, date_field(body, "due_date"));
+  if (!due) return invalid_input("missing_field", "due_date is required");
+  bill.due_at_ms = *due;
+  BARID_ASSIGN_OR_RETURN(auto rule, reader.optional_string("amount_rule", 1, 16));
+  if (rule) {
+    const auto parsed = payments::amount_rule_from_string(*rule);
+    if (!parsed) return invalid_input("invalid_amount_rule", "amount_rule must be exact, partial, minimum or overpay");
+    bill.rule = *parsed;
+  }
+  BARID_ASSIGN_OR_RETURN(auto minimum, reader.optional_int("minimum_amount", 0, INT64_MAX));
+  bill.minimum_amount = minimum.value_or(0);
+  BARID_ASSIGN_OR_RETURN(auto penalty, reader.optional_int("penalty", 0, INT64_MAX));
+  bill.penalty = penalty.value_or(0);
+  BARID_ASSIGN_OR_RETURN(bill.expires_at_ms, date_field(body, "expires_at"));
+  BARID_ASSIGN_OR_RETURN(bill.description, reader.optional_string("description", 1, 500));
+  BARID_ASSIGN_OR_RETURN(auto registered, reader.optional_bool("registered"));
+  bill.registered = registered.value_or(false);
+  return bill;
 }
 
 Result<payments::CounterRequest> counter_request(Context& context) {
@@ -333,16 +419,29 @@ void Api::add_payment_account_routes() {
                                           {"closing_balance", schema::integer()},
                                           {"entries", schema::array(schema::object({}))}}),
        .query = {{"from", "RFC 3339, inclusive; default: 30 days before `to`", schema::string_format("date-time")},
-                 {"to", "RFC 3339, exclusive; default: now", schema::string_format("date-time")}},
-       .error_codes = {"account_not_found", "invalid_from", "invalid_to", "invalid_time_range", "statement_too_long"},
+                 {"to", "RFC 3339, exclusive; default: now", schema::string_format("date-time")},
+                 {"format", "json (default) or camt.053: ISO 20022 camt.053.001.08 XML",
+                  schema::enumeration({"json", "camt.053"})}},
+       .error_codes = {"account_not_found", "invalid_from", "invalid_to", "invalid_time_range", "statement_too_long",
+                       "invalid_format"},
        .handler = [&payments](Context& context) -> Result<http::Response> {
          BARID_ASSIGN_OR_RETURN(auto from, detail::time_query(context, "from"));
          BARID_ASSIGN_OR_RETURN(auto to, detail::time_query(context, "to"));
          const std::int64_t end = to.value_or(payments.clock_ms() + 1);
          const std::int64_t start = from.value_or(end - 30LL * 24 * 60 * 60 * 1000);
+         const auto format = context.request().query_param("format").value_or("json");
+         if (format != "json" && format != "camt.053") {
+           return invalid_input("invalid_format", "format must be json or camt.053");
+         }
          BARID_ASSIGN_OR_RETURN(auto statement,
                                 payments.statement(context.caller(), context.path_param("number"), start, end));
-         return json_response(statement_json(statement));
+         if (format == "json") return json_response(statement_json(statement));
+         http::Response response;
+         response.content_type = "application/xml; charset=utf-8";
+         response.body = payments::camt053(statement, payments.clock_ms());
+         response.set_header("Content-Disposition",
+                             "attachment; filename=\"statement-" + statement.account.number + ".xml\"");
+         return response;
        }});
 
   add({.method = http::Method::post,
@@ -533,6 +632,177 @@ void Api::add_counter_routes() {
        .handler = [&payments](Context& context) -> Result<http::Response> {
          BARID_ASSIGN_OR_RETURN(auto payment, payments.payment(context.caller(), context.path_param("id")));
          return json_response(payment_json(payment));
+       }});
+}
+
+void Api::add_bill_routes() {
+  auto& bills = services_.bills;
+  const Access billers = Access::any_of({Role::authority_sender, Role::business});
+
+  add({.method = http::Method::post,
+       .path = "/api/v1/bills",
+       .operation_id = "issueBill",
+       .summary = "Issue a bill to a payer; it reaches the payer's mailbox as a letter with a \"pay\" action "
+                  "(registered when asked). The money goes to `collect_account`, by default the biller's oldest "
+                  "account in the currency. Needs an Idempotency-Key",
+       .tag = "bills",
+       .access = billers,
+       .request_schema =
+           schema::object({{"reference", schema::string("unique per biller")},
+                           {"payer", schema::object({{"type", schema::string()}, {"id", schema::string()}})},
+                           {"amount_due", schema::integer("minor units")},
+                           {"currency", schema::string()},
+                           {"due_date", schema::string("YYYY-MM-DD or RFC 3339")},
+                           {"amount_rule", schema::enumeration({"exact", "partial", "minimum", "overpay"})},
+                           {"minimum_amount", schema::integer()},
+                           {"penalty", schema::integer("added after the due date")},
+                           {"expires_at", schema::string()},
+                           {"description", schema::string()},
+                           {"registered", schema::boolean()},
+                           {"collect_account", schema::string()}},
+                          {"reference", "payer", "amount_due", "currency", "due_date"}),
+       .success_status = 201,
+       .response_schema = bill_schema(),
+       .error_codes = {"payer_not_found", "duplicate_reference", "invalid_amount", "invalid_currency",
+                       "invalid_due_date", "invalid_penalty", "invalid_minimum_amount", "invalid_expiry",
+                       "invalid_amount_rule", "no_collection_account", "account_not_found", "currency_mismatch",
+                       "idempotency_key_required", "idempotency_key_reused"},
+       .handler = [&bills](Context& context) -> Result<http::Response> {
+         BARID_ASSIGN_OR_RETURN(auto key, detail::idempotency_key(context));
+         BARID_ASSIGN_OR_RETURN(auto body, context.json_body());
+         BARID_ASSIGN_OR_RETURN(auto input, bill_input(body));
+         BARID_ASSIGN_OR_RETURN(auto collect, optional_text(body, "collect_account", 64));
+         BARID_ASSIGN_OR_RETURN(auto bill, bills.issue(context.caller(), input, collect, key));
+         return created(bill_json(bill), bill.replayed, "/api/v1/bills/" + bill.id);
+       }});
+
+  add({.method = http::Method::post,
+       .path = "/api/v1/bills/files",
+       .operation_id = "issueBillFile",
+       .summary = "Issue up to 10,000 bills from a CSV (text/csv) or JSON Lines (application/jsonl) file, all or "
+                  "none: columns recipient, recipient_type, reference, amount_due, currency, due_date, amount_rule, "
+                  "minimum_amount, penalty, expires_at, description, registered. Problems name their lines. The "
+                  "letters follow in the background",
+       .tag = "bills",
+       .access = billers,
+       .request_schema = schema::string("the file"),
+       .success_status = 201,
+       .response_schema = schema::object(
+           {{"batch_id", schema::string()}, {"count", schema::integer()}, {"bills", schema::array(bill_schema())}}),
+       .query = {{"collect_account", "the account to collect into", schema::string()}},
+       .error_codes = {"invalid_bill_file", "unsupported_media_type", "idempotency_key_required",
+                       "idempotency_key_reused", "payload_too_large"},
+       .handler = [&bills](Context& context) -> Result<http::Response> {
+         BARID_ASSIGN_OR_RETURN(auto key, detail::idempotency_key(context));
+         const std::string type(context.request().header("Content-Type").value_or(""));
+         const auto format = mailbox::recipient_file_format("", type);
+         if (!format) {
+           return make_error(ErrorKind::unsupported_media, "unsupported_media_type",
+                             "send the file as text/csv or application/jsonl");
+         }
+         BARID_ASSIGN_OR_RETURN(auto batch, bills.issue_file(context.caller(), context.request().body,
+                                                             *format == mailbox::RecipientFileFormat::jsonl,
+                                                             context.request().query_param("collect_account"), key));
+         Json list = Json::array();
+         for (const auto& bill : batch.bills) list.push_back(bill_json(bill));
+         return created({{"batch_id", batch.id}, {"count", batch.bills.size()}, {"bills", list}}, batch.replayed);
+       }});
+
+  add({.method = http::Method::get,
+       .path = "/api/v1/bills",
+       .operation_id = "listBillsToPay",
+       .summary = "Bills addressed to the caller's party, or to `party_id` (a delegate with payments:read, staff), "
+                  "newest first",
+       .tag = "bills",
+       .access = Access::authenticated(),
+       .response_schema = schema::object({{"bills", schema::array(bill_schema())}}),
+       .query = {{"party_id", "another party's bills", schema::string()}},
+       .error_codes = {"party_not_found"},
+       .handler = [&bills](Context& context) -> Result<http::Response> {
+         BARID_ASSIGN_OR_RETURN(auto found,
+                                bills.bills_to_pay(context.caller(), context.request().query_param("party_id")));
+         Json list = Json::array();
+         for (const auto& bill : found) list.push_back(bill_json(bill));
+         return json_response({{"bills", list}});
+       }});
+
+  add({.method = http::Method::get,
+       .path = "/api/v1/bills/issued",
+       .operation_id = "listIssuedBills",
+       .summary = "Bills the caller's party issued, newest first",
+       .tag = "bills",
+       .access = billers,
+       .response_schema = schema::object({{"bills", schema::array(bill_schema())}}),
+       .query = {{"status", "open, partially_paid, paid, expired or cancelled", schema::string()},
+                 {"limit", "1 to 1000, default 100", schema::integer()}},
+       .error_codes = {"invalid_limit"},
+       .handler = [&bills](Context& context) -> Result<http::Response> {
+         BARID_ASSIGN_OR_RETURN(auto limit, detail::limit_query(context, 100, 1000));
+         BARID_ASSIGN_OR_RETURN(auto found,
+                                bills.bills_issued(context.caller(), context.request().query_param("status"), limit));
+         Json list = Json::array();
+         for (const auto& bill : found) list.push_back(bill_json(bill));
+         return json_response({{"bills", list}});
+       }});
+
+  add({.method = http::Method::get,
+       .path = "/api/v1/bills/{id}",
+       .operation_id = "getBill",
+       .summary = "A bill, for its biller, its payer (or a delegate with payments:read) and staff",
+       .tag = "bills",
+       .access = Access::authenticated(),
+       .response_schema = bill_schema(),
+       .error_codes = {"bill_not_found"},
+       .handler = [&bills](Context& context) -> Result<http::Response> {
+         BARID_ASSIGN_OR_RETURN(auto bill, bills.bill(context.caller(), context.path_param("id")));
+         return json_response(bill_json(bill));
+       }});
+
+  add({.method = http::Method::post,
+       .path = "/api/v1/bills/{id}/cancel",
+       .operation_id = "cancelBill",
+       .summary = "The biller cancels a bill nothing was paid on",
+       .tag = "bills",
+       .access = billers,
+       .response_schema = bill_schema(),
+       .error_codes = {"bill_not_found", "bill_has_payments"},
+       .handler = [&bills](Context& context) -> Result<http::Response> {
+         BARID_ASSIGN_OR_RETURN(auto bill, bills.cancel(context.caller(), context.path_param("id")));
+         return json_response(bill_json(bill));
+       }});
+
+  add({.method = http::Method::post,
+       .path = "/api/v1/bills/{id}/pay",
+       .operation_id = "payBill",
+       .summary = "Pay a bill from a postal account of its payer (the payer, or a delegate with payments:pay); "
+                  "`amount` defaults to what is outstanding. The receipt goes into the transparency log and, as a "
+                  "letter, into the payer's mailbox. Needs an Idempotency-Key",
+       .tag = "bills",
+       .access = Access::authenticated(),
+       .request_schema =
+           schema::object({{"from_account", schema::string()}, {"amount", schema::integer()}}, {"from_account"}),
+       .success_status = 201,
+       .response_schema = schema::object({{"payment", payment_schema()},
+                                          {"bill", bill_schema()},
+                                          {"log_index", schema::integer("the receipt's transparency log entry")},
+                                          {"letter_id", schema::nullable(schema::string())}}),
+       .error_codes = money_errors(
+           {"bill_not_found", "bill_cancelled", "bill_already_paid", "bill_expired", "amount_not_allowed"}),
+       .handler = [&bills](Context& context) -> Result<http::Response> {
+         BARID_ASSIGN_OR_RETURN(auto key, detail::idempotency_key(context));
+         BARID_ASSIGN_OR_RETURN(auto body, context.json_body());
+         FieldReader reader(body);
+         BARID_ASSIGN_OR_RETURN(auto from, reader.required_string("from_account", 1, 64));
+         std::optional<std::int64_t> amount;
+         if (body.contains("amount") && !body["amount"].is_null()) {
+           BARID_ASSIGN_OR_RETURN(amount, amount_field(body));
+         }
+         BARID_ASSIGN_OR_RETURN(auto receipt, bills.pay(context.caller(), context.path_param("id"), from, amount, key));
+         return created({{"payment", payment_json(receipt.payment)},
+                         {"bill", bill_json(receipt.bill)},
+                         {"log_index", receipt.log_index},
+                         {"letter_id", optional_json(receipt.letter_id)}},
+                        receipt.payment.replayed);
        }});
 }
 

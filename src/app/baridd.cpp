@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
   // Letters with attachments and bulk files: the letter's limit plus room for the multipart framing.
   // Letters with attachments, and batches of 8,190 transfers or accounts.
   server_options.upload_path_prefixes = {"/api/v1/letters", "/api/v1/letter-batches", "/api/v1/mailbox/letters/",
-                                         "/api/v1/ledger/"};
+                                         "/api/v1/ledger/", "/api/v1/bills/files"};
   server_options.max_upload_body_bytes = config.max_letter_bytes + config.max_letter_bytes / 3 + 1024 * 1024;
   server_options.max_header_bytes = config.max_header_bytes;
   server_options.request_timeout_ms = config.request_timeout_ms;
@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "baridd: WARNING password_cost=%s is for tests only\n", config.password_cost.c_str());
   }
   api::Api api({opened.store(), opened.identity(), opened.migrations(), opened.mailbox(), opened.batches(),
-                opened.log(), opened.operator_key(), opened.ledger(), opened.payments()},
+                opened.log(), opened.operator_key(), opened.ledger(), opened.payments(), opened.bills()},
                {config.trust_forwarded_for, "0.1.0", config.clock});
   try {
     http::Server server(

@@ -6,6 +6,7 @@
 #include <barid/mailbox/batches.hpp>
 #include <barid/mailbox/mailbox.hpp>
 #include <barid/notify/outbox.hpp>
+#include <barid/payments/bills.hpp>
 #include <barid/payments/payments.hpp>
 #include <barid/transparency/log.hpp>
 
@@ -190,6 +191,7 @@ Result<std::unique_ptr<Node>> Node::open(const Config& config, bool migrate) {
   node->payments_ =
       std::make_unique<payments::PaymentsService>(*node->store_, *node->identity_, *node->ledger_, payments_options);
   node->payments_->register_export(*node->identity_);
+  node->bills_ = std::make_unique<payments::BillService>(*node->payments_, *node->mailbox_);
 
   notify::SmtpOptions smtp;
   smtp.url = config.smtp_url;
@@ -230,6 +232,7 @@ void Node::run_background_once() {
           [&] { batches_->process_pending(static_cast<std::size_t>(std::max(1, config_.batch_letters_per_round))); });
   guarded("outbox", [&] { outbox_->deliver_due(clock_ms()); });
   guarded("ledger_timeouts", [&] { ledger_->expire_pending(); });
+  guarded("bill_letters", [&] { bills_->deliver_letters(); });
 }
 
 struct BackgroundWorker::State {

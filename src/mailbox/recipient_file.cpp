@@ -169,6 +169,7 @@ class RowChecker {
     }
     if (!good) return;
     file_.rows.push_back(std::move(row));
+    if (!limits_.unique_recipients) return;
     if (const RecipientRow* first = index_.find_or_add(file_.rows, file_.rows.size() - 1, hash); first != nullptr) {
       const std::size_t line = file_.rows.back().line;
       problems_.report(line, "duplicate_recipient", [&] {

@@ -88,6 +88,49 @@ CREATE TABLE drawer_closings (
 CREATE INDEX drawer_closings_by_drawer ON drawer_closings (drawer_id, closed_at_ms);
 )sql",
        ""},
+      {501, "payments: bills presented in the mailbox and the payments made on them",
+       R"sql(
+CREATE TABLE bills (
+  id TEXT PRIMARY KEY,
+  biller_party_id TEXT NOT NULL,
+  reference TEXT NOT NULL,
+  payer_party_id TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  amount_due BIGINT NOT NULL,
+  penalty BIGINT NOT NULL,
+  amount_paid BIGINT NOT NULL,
+  amount_rule TEXT NOT NULL,
+  minimum_amount BIGINT NOT NULL,
+  due_at_ms BIGINT NOT NULL,
+  expires_at_ms BIGINT,
+  description TEXT,
+  registered BIGINT NOT NULL,
+  status TEXT NOT NULL,
+  collect_account TEXT NOT NULL,
+  letter_id TEXT,
+  letter_error TEXT,
+  batch_id TEXT,
+  created_by_login TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  UNIQUE (biller_party_id, reference)
+);
+CREATE INDEX bills_by_payer ON bills (payer_party_id, created_at_ms);
+CREATE INDEX bills_by_biller ON bills (biller_party_id, created_at_ms);
+CREATE INDEX bills_by_batch ON bills (batch_id) WHERE batch_id IS NOT NULL;
+CREATE INDEX bills_without_letter ON bills (created_at_ms) WHERE letter_id IS NULL AND letter_error IS NULL;
+CREATE TABLE bill_payments (
+  payment_id TEXT PRIMARY KEY,
+  bill_id TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  log_index BIGINT NOT NULL,
+  letter_id TEXT,
+  letter_error TEXT,
+  paid_at_ms BIGINT NOT NULL
+);
+CREATE INDEX bill_payments_by_bill ON bill_payments (bill_id);
+CREATE INDEX bill_payments_without_letter ON bill_payments (paid_at_ms) WHERE letter_id IS NULL AND letter_error IS NULL;
+)sql",
+       ""},
   };
 }
 

@@ -26,6 +26,7 @@ class LedgerService;
 }
 namespace barid::payments {
 class PaymentsService;
+class BillService;
 }
 
 namespace barid::api {
@@ -41,6 +42,7 @@ struct Services {
   const crypto::SigningKey& operator_key;
   ledger::LedgerService& ledger;
   payments::PaymentsService& payments;
+  payments::BillService& bills;
 };
 
 struct ApiOptions {
@@ -80,6 +82,7 @@ class Api {
   void add_ledger_routes();
   void add_payment_account_routes();
   void add_counter_routes();
+  void add_bill_routes();
 
   Services services_;
   ApiOptions options_;

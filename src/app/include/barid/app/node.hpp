@@ -30,6 +30,7 @@ class LedgerService;
 }
 namespace barid::payments {
 class PaymentsService;
+class BillService;
 }
 
 namespace barid::app {
@@ -111,6 +112,7 @@ class Node {
   mailbox::BatchService& batches() { return *batches_; }
   ledger::LedgerService& ledger() { return *ledger_; }
   payments::PaymentsService& payments() { return *payments_; }
+  payments::BillService& bills() { return *bills_; }
   notify::Outbox& outbox() { return *outbox_; }
   const std::vector<store::Migration>& migrations() const { return migrations_; }
   const Config& config() const { return config_; }
@@ -134,6 +136,7 @@ class Node {
   std::unique_ptr<mailbox::BatchService> batches_;
   std::unique_ptr<ledger::LedgerService> ledger_;
   std::unique_ptr<payments::PaymentsService> payments_;
+  std::unique_ptr<payments::BillService> bills_;
   std::unique_ptr<notify::Transport> transport_;
   std::unique_ptr<notify::Outbox> outbox_;
 };

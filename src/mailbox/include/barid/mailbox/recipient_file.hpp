@@ -62,6 +62,9 @@ struct RecipientFileLimits {
   std::size_t max_line_bytes = 64 * 1024;
   std::size_t max_fields = 64;
   std::size_t max_field_chars = 10'000;
+  // A recipient twice is refused (duplicate_recipient) unless this is off: a biller may send one payer
+  // several bills in one file.
+  bool unique_recipients = true;
 };
 
 inline constexpr std::size_t kMaxReportedRecipientFileProblems = 100;
