@@ -8,6 +8,7 @@
 #include <barid/mailbox/batches.hpp>
 #include <barid/mailbox/mailbox.hpp>
 #include <barid/payments/bills.hpp>
+#include <barid/payments/checkout.hpp>
 #include <barid/payments/payments.hpp>
 
 #include <gtest/gtest.h>
@@ -234,6 +235,7 @@ class AuthorizationMatrix : public ::testing::TestWithParam<std::string> {
   void add_ledger_cases(std::map<std::string, RouteCase>& c);
   void add_payment_cases(std::map<std::string, RouteCase>& c);
   void add_bill_cases(std::map<std::string, RouteCase>& c);
+  void add_checkout_cases(std::map<std::string, RouteCase>& c);
 
   // Parties whose users hold postal accounts: citizens, businesses and authorities.
   static bool holds_accounts(const Actor& actor) {
@@ -292,6 +294,36 @@ class AuthorizationMatrix : public ::testing::TestWithParam<std::string> {
     auto bill = node_->node().bills().issue(biller, input, std::nullopt, "matrix-" + next());
     if (!bill) throw std::runtime_error("bill: " + bill.error().code);
     return bill->id;
+  }
+  // A payment intent of `merchant_login`'s business, paid from `buyer_login`'s account when given,
+  // and captured when asked.
+  std::string intent_of(const std::string& merchant_login, const std::string& buyer_login = "", bool capture = false) {
+    if (merchant_login == "shop" && !node_->node().identity().find_user_by_login("shop")) {
+      node_->add_user(PartyKind::business, "SHOP-1", "shop", Role::business);
+    }
+    const auto merchant = full_principal(merchant_login);
+    account_of(merchant.party_id);
+    auto& checkout = node_->node().checkout();
+    payments::IntentInput input;
+    input.amount = 300;
+    input.currency = "EGP";
+    input.order_reference = "O-" + next();
+    auto intent = checkout.create(merchant, input, "matrix-" + next());
+    if (!intent) throw std::runtime_error("intent: " + intent.error().code);
+    if (!buyer_login.empty()) {
+      const auto buyer = full_principal(buyer_login);
+      auto paid = checkout.pay(buyer, intent->id, account_of(buyer.party_id), "matrix-" + next());
+      if (!paid) throw std::runtime_error("pay intent: " + paid.error().code);
+    }
+    if (capture && !checkout.capture(merchant, intent->id)) throw std::runtime_error("capture");
+    return intent->id;
+  }
+  // An intent waiting for the sandbox acquirer's callback.
+  std::pair<std::string, std::string> card_order() {
+    const std::string id = intent_of("shop");
+    auto started = node_->node().checkout().pay_by_card(full_principal("victim"), id, "matrix-" + next());
+    if (!started) throw std::runtime_error("card: " + started.error().code);
+    return {id, *started->card_order_id};
   }
   std::string drawer() {
     if (drawer_.empty()) drawer_ = new_drawer("MATRIX");
@@ -636,6 +668,7 @@ void AuthorizationMatrix::add_mailbox_cases(std::map<std::string, RouteCase>& c,
   add_ledger_cases(c);
   add_payment_cases(c);
   add_bill_cases(c);
+  add_checkout_cases(c);
 }
 
 // The ledger engine's own routes move money between any accounts: operator administrators only.
@@ -930,6 +963,116 @@ void AuthorizationMatrix::add_bill_cases(std::map<std::string, RouteCase>& c) {
         return Call{"/api/v1/bills/" + id + "/pay", {{"from_account", from}}, key()};
       },
       [own_payments](const Actor& actor, Target target) { return target == Target::own && own_payments(actor); }};
+}
+
+// Checkout: businesses create, capture and refund their own intents; a buyer pays from its own
+// account and cancels what it paid; anyone logged in may look at (and pay) an unpaid intent by id;
+// the acquirer's callback and the sandbox's page are public (the callback is signed).
+void AuthorizationMatrix::add_checkout_cases(std::map<std::string, RouteCase>& c) {
+  const std::string missing = "00000000-0000-7000-8000-000000000000";
+  const std::string missing_account = payments::make_account_number("EG", "0000000000000002");
+  const auto key = [this] {
+    return std::vector<std::pair<std::string, std::string>>{{"Idempotency-Key", "c-" + next()}};
+  };
+  const auto merchant = [](const Actor& actor) { return is_any(actor, {Role::business}); };
+  const auto own_payments = [](const Actor& actor) {
+    return holds_accounts(actor) && (actor.api_key.empty() || is_any(actor, {Role::business, Role::authority_sender}));
+  };
+  c["POST /api/v1/checkout/intents"] = {
+      false,
+      [this, key](const Actor& actor, Target) {
+        if (actor.role && holds_accounts(actor)) account_of(actor.party_id);
+        return Call{"/api/v1/checkout/intents",
+                    {{"amount", 500}, {"currency", "EGP"}, {"order_reference", "N-" + next()}},
+                    key()};
+      },
+      [merchant](const Actor& actor, Target) { return merchant(actor); }};
+  c["GET /api/v1/checkout/intents/{id}"] = {true,
+                                            [this, missing, merchant, own_payments](const Actor& actor, Target target) {
+                                              std::string id = missing;
+                                              if (target == Target::own) {
+                                                id = merchant(actor)       ? intent_of(actor.login)
+                                                     : own_payments(actor) ? intent_of("shop", actor.login)
+                                                                           : intent_of("shop");
+                                              } else if (target == Target::other) {
+                                                id = intent_of("shop", "victim");
+                                              }
+                                              return Call{"/api/v1/checkout/intents/" + id, nullptr, {}};
+                                            },
+                                            [](const Actor& actor, Target target) {
+                                              if (target == Target::missing || !actor.role) return false;
+                                              return target == Target::own || staff(actor);
+                                            }};
+  c["POST /api/v1/checkout/intents/{id}/pay"] = {
+      true,
+      [this, missing_account, key](const Actor& actor, Target target) {
+        const std::string from = target == Target::missing ? missing_account
+                                 : target == Target::own   ? own_account(actor)
+                                                           : account_of(victim_party_);
+        return Call{"/api/v1/checkout/intents/" + intent_of("shop") + "/pay", {{"from_account", from}}, key()};
+      },
+      [own_payments](const Actor& actor, Target target) { return target == Target::own && own_payments(actor); }};
+  c["POST /api/v1/checkout/intents/{id}/card"] = {
+      false,
+      [this, key](const Actor&, Target) {
+        return Call{"/api/v1/checkout/intents/" + intent_of("shop") + "/card", nullptr, key()};
+      },
+      signed_in};
+  c["POST /api/v1/checkout/intents/{id}/capture"] = {
+      true,
+      [this, missing, merchant](const Actor& actor, Target target) {
+        std::string id = missing;
+        if (target == Target::own)
+          id = merchant(actor) ? intent_of(actor.login, "victim") : intent_of("shop", "victim");
+        if (target == Target::other) id = intent_of("shop", "victim");
+        return Call{"/api/v1/checkout/intents/" + id + "/capture", nullptr, {}};
+      },
+      [merchant](const Actor& actor, Target target) { return target == Target::own && merchant(actor); }};
+  c["POST /api/v1/checkout/intents/{id}/cancel"] = {
+      true,
+      [this, missing, merchant, own_payments](const Actor& actor, Target target) {
+        std::string id = missing;
+        if (target == Target::own) {
+          id = merchant(actor)       ? intent_of(actor.login)
+               : own_payments(actor) ? intent_of("shop", actor.login)
+                                     : intent_of("shop", "victim");
+        } else if (target == Target::other) {
+          id = intent_of("shop", "victim");
+        }
+        return Call{"/api/v1/checkout/intents/" + id + "/cancel", nullptr, {}};
+      },
+      [merchant, own_payments](const Actor& actor, Target target) {
+        return target == Target::own && (merchant(actor) || own_payments(actor));
+      }};
+  c["POST /api/v1/checkout/intents/{id}/refunds"] = {
+      true,
+      [this, missing, merchant, key](const Actor& actor, Target target) {
+        std::string id = missing;
+        if (target == Target::own) {
+          id = merchant(actor) ? intent_of(actor.login, "victim", true) : intent_of("shop", "victim", true);
+        }
+        if (target == Target::other) id = intent_of("shop", "victim", true);
+        return Call{"/api/v1/checkout/intents/" + id + "/refunds", {{"amount", 100}}, key()};
+      },
+      [merchant](const Actor& actor, Target target) { return target == Target::own && merchant(actor); }};
+  c["POST /api/v1/checkout/callbacks/{acquirer}"] = {
+      false,
+      [this](const Actor&, Target) {
+        const auto [id, order] = card_order();
+        auto& sandbox = dynamic_cast<payments::SandboxAcquirer&>(node_->node().checkout().acquirer());
+        const auto [body, signature] = sandbox.callback_for(order, id, 300, "EGP", true);
+        Call call{"/api/v1/checkout/callbacks/sandbox", nullptr, {{"X-Signature", signature}}};
+        call.raw_body = body;
+        call.raw_type = "application/json";
+        return call;
+      },
+      everyone};
+  c["POST /api/v1/sandbox-acquirer/orders/{order}/complete"] = {
+      false,
+      [this](const Actor&, Target) {
+        return Call{"/api/v1/sandbox-acquirer/orders/" + card_order().second + "/complete", {{"approved", true}}, {}};
+      },
+      everyone};
 }
 
 TEST_P(AuthorizationMatrix, EveryRouteRoleAndObjectGetsOnlyTheAnswerItShould) {

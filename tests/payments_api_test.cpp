@@ -6,6 +6,7 @@
 #include <barid/core/time.hpp>
 #include <barid/identity/identity.hpp>
 #include <barid/ledger/ledger.hpp>
+#include <barid/payments/checkout.hpp>
 #include <barid/payments/payments.hpp>
 #include <barid/transparency/log.hpp>
 
@@ -605,6 +606,159 @@ TEST_P(BillsApiTest, ABillFileIsIssuedWholeOrRefusedNamingItsLines) {
   EXPECT_EQ(upload(jsonl, "application/json", "file-4").error_code(), "unsupported_media_type");
   EXPECT_EQ(upload("recipient\n", "text/csv", "file-5").error_code(), "invalid_bill_file");
 }
+
+// Merchant checkout: a shop with its account, and Amina with money to buy.
+class CheckoutApiTest : public PaymentsApiTest {
+ protected:
+  void SetUp() override {
+    PaymentsApiTest::SetUp();
+    node_->add_user(PartyKind::business, "EG-SHOP-1", "shop", Role::business);
+    shop_ = node_->log_in("shop");
+    shop_account_ = open_account(shop_, "EGP");
+    ASSERT_EQ(cash_in(amina_account_, 100'000).status, 201);
+  }
+  std::string intent(std::int64_t amount, const std::string& order, std::int64_t escrow_days = 30) {
+    const auto reply =
+        post("/api/v1/checkout/intents",
+             {{"amount", amount}, {"currency", "EGP"}, {"order_reference", order}, {"escrow_days", escrow_days}}, shop_,
+             "intent-" + order);
+    EXPECT_EQ(reply.status, 201) << reply.body;
+    return reply.json()["id"].get<std::string>();
+  }
+  HttpReply pay(const std::string& id, const std::string& token, const std::string& account) {
+    return post("/api/v1/checkout/intents/" + id + "/pay", {{"from_account", account}}, token, "buy-" + next_key());
+  }
+  HttpReply act(const std::string& id, const std::string& action, const std::string& token) {
+    return post("/api/v1/checkout/intents/" + id + "/" + action, nullptr, token, "");
+  }
+  Json account_state(const std::string& number) { return account(number, admin_); }
+
+  std::string shop_, shop_account_;
+};
+
+TEST_P(CheckoutApiTest, EscrowHoldsTheBuyersMoneyUntilCaptureAndRefundsGoBack) {
+  const std::string id = intent(30'000, "ORD-1");
+  EXPECT_EQ(client().get("/api/v1/checkout/intents/" + id, amina_).json()["status"], "requires_payment");
+  const auto paid = pay(id, amina_, amina_account_);
+  ASSERT_EQ(paid.status, 201) << paid.body;
+  EXPECT_EQ(paid.json()["status"], "held");
+  EXPECT_EQ(paid.json()["method"], "postal_account");
+  // In escrow: Amina cannot spend it, the shop cannot use it yet.
+  EXPECT_EQ(account_state(amina_account_)["balance"], 100'000);
+  EXPECT_EQ(account_state(amina_account_)["available"], 70'000);
+  EXPECT_EQ(account_state(shop_account_)["incoming"], 30'000);
+  EXPECT_EQ(account_state(shop_account_)["balance"], 0);
+  EXPECT_EQ(pay(id, amina_, amina_account_).error_code(), "intent_not_payable");
+  EXPECT_EQ(act(id, "capture", karim_).status, 403);  // citizens do not capture
+  EXPECT_EQ(client().get("/api/v1/checkout/intents/" + id, karim_).error_code(), "intent_not_found");
+
+  const auto captured = act(id, "capture", shop_);
+  ASSERT_EQ(captured.status, 200) << captured.body;
+  EXPECT_EQ(captured.json()["status"], "captured");
+  EXPECT_EQ(act(id, "capture", shop_).json()["status"], "captured");  // a repeat changes nothing
+  EXPECT_EQ(account_state(shop_account_)["balance"], 30'000);
+  EXPECT_EQ(account_state(amina_account_)["balance"], 70'000);
+  EXPECT_EQ(act(id, "cancel", amina_).error_code(), "intent_not_cancellable");
+
+  const auto refund = post("/api/v1/checkout/intents/" + id + "/refunds", {{"amount", 10'000}}, shop_, "refund-1");
+  ASSERT_EQ(refund.status, 201) << refund.body;
+  EXPECT_EQ(refund.json()["kind"], "refund");
+  EXPECT_EQ(post("/api/v1/checkout/intents/" + id + "/refunds", {{"amount", 10'000}}, shop_, "refund-1").status, 200);
+  EXPECT_EQ(post("/api/v1/checkout/intents/" + id + "/refunds", {{"amount", 25'000}}, shop_, "refund-2").error_code(),
+            "refund_exceeds_payment");
+  EXPECT_EQ(account_state(amina_account_)["balance"], 80'000);
+  EXPECT_EQ(client().get("/api/v1/checkout/intents/" + id, amina_).json()["status"], "partially_refunded");
+  // The statement shows the captured escrow as a booked checkout entry.
+  const Json statement = client().get("/api/v1/payments/accounts/" + amina_account_ + "/statement", amina_).json();
+  const Json entries = statement["entries"];
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[1]["kind"], "checkout");
+  EXPECT_EQ(entries[1]["reference"], "ORD-1");
+  EXPECT_EQ(entries[2]["kind"], "refund");
+  expect_ledger_consistent();
+}
+
+TEST_P(CheckoutApiTest, CancellationReturnAndTimeoutGiveTheMoneyBack) {
+  const std::string cancelled = intent(10'000, "ORD-C");
+  ASSERT_EQ(pay(cancelled, amina_, amina_account_).status, 201);
+  EXPECT_EQ(act(cancelled, "cancel", karim_).error_code(), "intent_not_found");
+  const auto cancel = act(cancelled, "cancel", amina_);
+  ASSERT_EQ(cancel.status, 200) << cancel.body;
+  EXPECT_EQ(cancel.json()["status"], "cancelled");
+  EXPECT_EQ(act(cancelled, "capture", shop_).error_code(), "intent_not_held");
+
+  const std::string returned = intent(10'000, "ORD-R");
+  ASSERT_EQ(pay(returned, amina_, amina_account_).status, 201);
+  ASSERT_TRUE(node_->node().checkout().void_on_return(returned, "RR123456785EG").ok());
+  EXPECT_EQ(client().get("/api/v1/checkout/intents/" + returned, shop_).json()["status"], "returned");
+
+  const std::string delivered = intent(10'000, "ORD-D");
+  ASSERT_EQ(pay(delivered, amina_, amina_account_).status, 201);
+  const auto on_delivery = node_->node().checkout().capture_on_delivery(delivered, "CC123456785EG");
+  ASSERT_TRUE(on_delivery.ok());
+  EXPECT_EQ(on_delivery->status, "captured");
+
+  const std::string slow = intent(10'000, "ORD-T", 1);
+  ASSERT_EQ(pay(slow, amina_, amina_account_).status, 201);
+  EXPECT_EQ(account_state(amina_account_)["available"], 100'000 - 10'000 - 10'000);
+  node_->advance_clock(2 * kDayMs);
+  node_->node().run_background_once();
+  relog();
+  shop_ = node_->log_in("shop");
+  EXPECT_EQ(client().get("/api/v1/checkout/intents/" + slow, shop_).json()["status"], "expired");
+  EXPECT_EQ(act(slow, "capture", shop_).error_code(), "intent_not_held");
+  EXPECT_EQ(account_state(amina_account_)["available"], 90'000);
+  EXPECT_EQ(account_state(shop_account_)["balance"], 10'000);
+  expect_ledger_consistent();
+}
+
+TEST_P(CheckoutApiTest, ACardPaymentWaitsForTheAcquirersSignedCallback) {
+  const std::string id = intent(45'000, "ORD-CARD");
+  const auto started = post("/api/v1/checkout/intents/" + id + "/card", nullptr, karim_, "card-1");
+  ASSERT_EQ(started.status, 201) << started.body;
+  EXPECT_EQ(started.json()["status"], "pending_confirmation");
+  const std::string order = started.json()["card_order_id"].get<std::string>();
+  EXPECT_EQ(order.rfind("sbx_", 0), 0u);
+  EXPECT_NE(started.json()["redirect_url"].get<std::string>().find(order), std::string::npos);
+
+  auto& sandbox = dynamic_cast<payments::SandboxAcquirer&>(node_->node().checkout().acquirer());
+  const auto [body, signature] = sandbox.callback_for(order, id, 45'000, "EGP", true);
+  auto callback = [&](const std::string& text, const std::string& sig) {
+    return client().request("POST", "/api/v1/checkout/callbacks/sandbox", text,
+                            {{"Content-Type", "application/json"}, {"X-Signature", sig}});
+  };
+  std::string forged = body;
+  forged.replace(forged.find("45000"), 5, "99999");
+  EXPECT_EQ(callback(forged, signature).error_code(), "invalid_signature");
+  EXPECT_EQ(callback(body, std::string(64, '0')).error_code(), "invalid_signature");
+  EXPECT_EQ(client().get("/api/v1/checkout/intents/" + id, karim_).json()["status"], "pending_confirmation");
+
+  // The callback arrives (before the buyer's browser returns), then again: one escrow.
+  const auto confirmed = callback(body, signature);
+  ASSERT_EQ(confirmed.status, 200) << confirmed.body;
+  EXPECT_EQ(confirmed.json()["status"], "held");
+  EXPECT_EQ(callback(body, signature).json()["status"], "held");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM payments WHERE kind = 'checkout'"), 1);
+  EXPECT_EQ(client().get("/api/v1/checkout/intents/" + id, karim_).json()["status"], "held");
+  ASSERT_EQ(act(id, "capture", shop_).status, 200);
+  EXPECT_EQ(account_state(shop_account_)["balance"], 45'000);
+
+  // Declined at the sandbox's page: the order may be paid again.
+  const std::string declined = intent(5'000, "ORD-DECLINED");
+  const auto second = post("/api/v1/checkout/intents/" + declined + "/card", nullptr, karim_, "card-2");
+  ASSERT_EQ(second.status, 201);
+  const auto outcome = client().post_json(
+      "/api/v1/sandbox-acquirer/orders/" + second.json()["card_order_id"].get<std::string>() + "/complete",
+      {{"approved", false}});
+  ASSERT_EQ(outcome.status, 200) << outcome.body;
+  EXPECT_EQ(outcome.json()["status"], "requires_payment");
+  EXPECT_EQ(outcome.json()["status_reason"], "card_declined");
+  EXPECT_EQ(pay(declined, amina_, amina_account_).status, 201);
+  expect_ledger_consistent();
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CheckoutApiTest, ::testing::ValuesIn(store::testing::backends()),
+                         [](const auto& info) { return info.param; });
 
 INSTANTIATE_TEST_SUITE_P(Backends, BillsApiTest, ::testing::ValuesIn(store::testing::backends()),
                          [](const auto& info) { return info.param; });

@@ -203,6 +203,14 @@ TEST_F(ProcessTest, DemoSeedCreatesEveryRoleAndIsIdempotent) {
   HttpClient client("127.0.0.1", server.port());
   const std::string token = log_in(client, "amina", "barid-demo-password");
   EXPECT_EQ(client.get("/api/v1/me", token).json()["party"]["name_latin"], "Amina Haddad");
+  // Seeding twice moved money once: Amina holds 5,000.00 EGP and one bill to pay from her mailbox.
+  const Json accounts = client.get("/api/v1/payments/accounts", token).json()["accounts"];
+  ASSERT_EQ(accounts.size(), 1u);
+  EXPECT_EQ(accounts[0]["balance"], 500'000);
+  const Json bills = client.get("/api/v1/bills", token).json()["bills"];
+  ASSERT_EQ(bills.size(), 1u);
+  EXPECT_EQ(bills[0]["reference"], "ETA-2026-000417");
+  EXPECT_TRUE(bills[0]["letter_id"].is_string());
 }
 
 class DurabilityTest : public ProcessTest, public ::testing::WithParamInterface<std::string> {};

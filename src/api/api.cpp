@@ -102,6 +102,7 @@ Api::Api(Services services, ApiOptions options)
   add_ledger_routes();
   add_payment_account_routes();
   add_bill_routes();
+  add_checkout_routes();
   add_counter_routes();
 }
 

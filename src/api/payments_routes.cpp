@@ -2,6 +2,7 @@
 // and the counter (cash drawers, cash-in, cash-out, closing). Who may touch whose account is decided
 // in the payments module; these handlers decode, call one service function and encode.
 #include "mailbox_json.hpp"
+#include "payments_json.hpp"
 
 #include <barid/api/api.hpp>
 #include <barid/core/time.hpp>
@@ -10,31 +11,10 @@
 
 namespace barid::api {
 
-namespace {
-
-using identity::Role;
+namespace detail {
 
 Json optional_json(const std::optional<std::string>& text) {
   return text ? Json(*text) : Json();
-}
-
-Json account_json(const payments::PostalAccount& a) {
-  return {{"number", a.number},
-          {"number_formatted", payments::format_account_number(a.number)},
-          {"party_id", a.party_id},
-          {"holder_name", a.holder_name},
-          {"currency", a.currency},
-          {"name", optional_json(a.name)},
-          {"status", a.status},
-          {"balance", a.balance},
-          {"held", a.held},
-          {"incoming", a.incoming},
-          {"available", a.available},
-          {"available_text", payments::format_amount(a.available, a.currency)},
-          {"daily_limit", a.daily_limit},
-          {"spent_today", a.spent_today},
-          {"opened_at", format_utc_ms(a.created_at_ms)},
-          {"ledger_account_id", a.ledger_account_id.to_string()}};
 }
 
 Json payment_json(const payments::Payment& p) {
@@ -55,6 +35,75 @@ Json payment_json(const payments::Payment& p) {
           {"actor_capacity", p.actor_capacity},
           {"office_code", optional_json(p.office_code)},
           {"created_at", format_utc_ms(p.created_at_ms)}};
+}
+
+Json payment_schema() {
+  return schema::object({{"id", schema::string()},
+                         {"kind", schema::enumeration({"transfer", "cash_in", "cash_out", "drawer_float",
+                                                       "drawer_difference", "bill", "checkout", "refund"})},
+                         {"channel", schema::string()},
+                         {"currency", schema::string()},
+                         {"amount", schema::integer("minor units")},
+                         {"fee", schema::integer("minor units, paid by the payer to the operator")},
+                         {"from_account", schema::nullable(schema::string())},
+                         {"to_account", schema::nullable(schema::string())},
+                         {"reference", schema::nullable(schema::string())},
+                         {"authorization", schema::string("printed on receipts")},
+                         {"actor_user_id", schema::string()},
+                         {"actor_capacity", schema::string()},
+                         {"office_code", schema::nullable(schema::string())},
+                         {"created_at", schema::string_format("date-time")}});
+}
+
+// An amount in integer minor units: missing is missing_field, anything but a positive whole number
+// below 2^63 is invalid_amount.
+Result<std::int64_t> amount_field(const Json& body, const char* name) {
+  const auto found = body.find(name);
+  if (found == body.end() || found->is_null()) {
+    return invalid_input("missing_field", std::string(name) + " is required (integer minor units)");
+  }
+  if (found->is_number_integer() && !found->is_number_unsigned()) return found->get<std::int64_t>();
+  if (found->is_number_unsigned() && found->get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    return static_cast<std::int64_t>(found->get<std::uint64_t>());
+  }
+  return invalid_input("invalid_amount", std::string(name) + " must be a whole number of minor units below 2^63");
+}
+
+http::Response created(const Json& body, bool replayed, const std::string& location) {
+  auto response = json_response(body, replayed ? 200 : 201);
+  if (replayed) response.set_header("Idempotent-Replayed", "true");
+  if (!location.empty()) response.set_header("Location", location);
+  return response;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::amount_field;
+using detail::created;
+using detail::optional_json;
+using detail::payment_json;
+using detail::payment_schema;
+using identity::Role;
+
+Json account_json(const payments::PostalAccount& a) {
+  return {{"number", a.number},
+          {"number_formatted", payments::format_account_number(a.number)},
+          {"party_id", a.party_id},
+          {"holder_name", a.holder_name},
+          {"currency", a.currency},
+          {"name", optional_json(a.name)},
+          {"status", a.status},
+          {"balance", a.balance},
+          {"held", a.held},
+          {"incoming", a.incoming},
+          {"available", a.available},
+          {"available_text", payments::format_amount(a.available, a.currency)},
+          {"daily_limit", a.daily_limit},
+          {"spent_today", a.spent_today},
+          {"opened_at", format_utc_ms(a.created_at_ms)},
+          {"ledger_account_id", a.ledger_account_id.to_string()}};
 }
 
 Json drawer_json(const payments::Drawer& d) {
@@ -165,24 +214,6 @@ Json account_schema() {
                          {"opened_at", schema::string_format("date-time")}});
 }
 
-Json payment_schema() {
-  return schema::object({{"id", schema::string()},
-                         {"kind", schema::enumeration({"transfer", "cash_in", "cash_out", "drawer_float",
-                                                       "drawer_difference", "bill", "checkout", "refund"})},
-                         {"channel", schema::string()},
-                         {"currency", schema::string()},
-                         {"amount", schema::integer("minor units")},
-                         {"fee", schema::integer("minor units, paid by the payer to the operator")},
-                         {"from_account", schema::nullable(schema::string())},
-                         {"to_account", schema::nullable(schema::string())},
-                         {"reference", schema::nullable(schema::string())},
-                         {"authorization", schema::string("printed on receipts")},
-                         {"actor_user_id", schema::string()},
-                         {"actor_capacity", schema::string()},
-                         {"office_code", schema::nullable(schema::string())},
-                         {"created_at", schema::string_format("date-time")}});
-}
-
 Json drawer_schema() {
   return schema::object({{"id", schema::string()},
                          {"office_code", schema::string()},
@@ -191,30 +222,9 @@ Json drawer_schema() {
                          {"opened_at", schema::string_format("date-time")}});
 }
 
-// An amount in integer minor units: missing is missing_field, anything but a positive whole number
-// below 2^63 is invalid_amount.
-Result<std::int64_t> amount_field(const Json& body, const char* name = "amount") {
-  const auto found = body.find(name);
-  if (found == body.end() || found->is_null()) {
-    return invalid_input("missing_field", std::string(name) + " is required (integer minor units)");
-  }
-  if (found->is_number_integer() && !found->is_number_unsigned()) return found->get<std::int64_t>();
-  if (found->is_number_unsigned() && found->get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)) {
-    return static_cast<std::int64_t>(found->get<std::uint64_t>());
-  }
-  return invalid_input("invalid_amount", std::string(name) + " must be a whole number of minor units below 2^63");
-}
-
 Result<std::optional<std::string>> optional_text(const Json& body, const char* name, std::size_t max_chars) {
   FieldReader reader(body);
   return reader.optional_string(name, 0, max_chars);
-}
-
-http::Response created(const Json& body, bool replayed, const std::string& location = "") {
-  auto response = json_response(body, replayed ? 200 : 201);
-  if (replayed) response.set_header("Idempotent-Replayed", "true");
-  if (!location.empty()) response.set_header("Location", location);
-  return response;
 }
 
 Result<payments::Payee> payee_field(const Json& body) {

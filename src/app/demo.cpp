@@ -1,6 +1,10 @@
 // Demo data for `make run` and the golden-path story: one user for every role.
 #include <barid/app/node.hpp>
 #include <barid/mailbox/mailbox.hpp>
+#include <barid/payments/bills.hpp>
+#include <barid/payments/payments.hpp>
+
+#include <map>
 
 namespace barid::app {
 
@@ -44,6 +48,53 @@ constexpr DemoUser kUsers[] = {
     {"admin", 5, Role::operator_admin, "operator administrator"},
 };
 
+// A demo user as the caller of a service.
+Result<identity::Principal> demo_principal(identity::IdentityService& identity, const std::string& login) {
+  auto user = identity.find_user_by_login(login);
+  if (!user) return std::move(user).error();
+  identity::Principal principal;
+  principal.user_id = user->id;
+  principal.login = user->login;
+  principal.party_id = user->party_id;
+  principal.roles = user->roles;
+  BARID_ASSIGN_OR_RETURN(principal.party, identity.get_party(user->party_id));
+  return principal;
+}
+
+// Postal accounts with money in them, a cash drawer at a post office and the tax authority's bill
+// in Amina's mailbox; the idempotency keys make seeding twice move nothing twice.
+Status seed_demo_payments(Node& node) {
+  auto& identity = node.identity();
+  auto& payments = node.payments();
+  BARID_ASSIGN_OR_RETURN(auto admin, demo_principal(identity, "admin"));
+  BARID_ASSIGN_OR_RETURN(auto clerk, demo_principal(identity, "clerk"));
+  BARID_ASSIGN_OR_RETURN(auto tax, demo_principal(identity, "tax"));
+  BARID_ASSIGN_OR_RETURN(auto drawer, payments.open_drawer(admin, "EG-CAI-DOKKI", "EGP", "demo-drawer-egp"));
+  BARID_TRY(payments.float_drawer(clerk, drawer.id, 100'000'000, "demo-float-egp"));
+  std::map<std::string, std::string> accounts;
+  for (const char* login : {"amina", "karim", "souk", "tax"}) {
+    BARID_ASSIGN_OR_RETURN(auto owner, demo_principal(identity, login));
+    payments::OpenAccountRequest request;
+    request.currency = "EGP";
+    BARID_ASSIGN_OR_RETURN(auto account, payments.open_account(owner, request, std::string("demo-account-") + login));
+    accounts[login] = account.number;
+  }
+  BARID_TRY(payments.cash_in(clerk, {"EG-CAI-DOKKI", accounts["amina"], 500'000, {}, {}}, "demo-cash-amina"));
+  BARID_TRY(payments.cash_in(clerk, {"EG-CAI-DOKKI", accounts["karim"], 200'000, {}, {}}, "demo-cash-karim"));
+  payments::BillInput bill;
+  bill.reference = "ETA-2026-000417";
+  bill.payer_kind = PartyKind::citizen;
+  bill.payer_identifier = "29001011234567";
+  bill.amount_due = 125'000;
+  bill.currency = "EGP";
+  bill.due_at_ms = 1'798'761'599'999;  // 2026-12-31T23:59:59.999Z
+  bill.penalty = 5'000;
+  bill.registered = true;
+  bill.description = "الضريبة العقارية لعام 2026 — Property tax 2026";
+  BARID_TRY(node.bills().issue(tax, bill, std::nullopt, "demo-bill-amina-2026"));
+  return {};
+}
+
 }  // namespace
 
 Result<std::vector<DemoLogin>> seed_demo_data(Node& node) {
@@ -69,19 +120,12 @@ Result<std::vector<DemoLogin>> seed_demo_data(Node& node) {
     logins.push_back({demo.login, std::string(identity::to_string(demo.role)), demo.who});
   }
   BARID_TRY(seed_demo_letters(node));
+  BARID_TRY(seed_demo_payments(node));
   return logins;
 }
 
 Status seed_demo_letters(Node& node) {
-  auto& identity = node.identity();
-  auto tax = identity.find_user_by_login("tax");
-  if (!tax) return std::move(tax).error();
-  identity::Principal sender;
-  sender.user_id = tax->id;
-  sender.login = tax->login;
-  sender.party_id = tax->party_id;
-  sender.roles = tax->roles;
-  BARID_ASSIGN_OR_RETURN(sender.party, identity.get_party(tax->party_id));
+  BARID_ASSIGN_OR_RETURN(auto sender, demo_principal(node.identity(), "tax"));
 
   // The idempotency keys make seeding twice send nothing twice.
   mailbox::LetterInput assessment;

@@ -7,6 +7,7 @@
 #include <barid/mailbox/mailbox.hpp>
 #include <barid/notify/outbox.hpp>
 #include <barid/payments/bills.hpp>
+#include <barid/payments/checkout.hpp>
 #include <barid/payments/payments.hpp>
 #include <barid/transparency/log.hpp>
 
@@ -192,6 +193,13 @@ Result<std::unique_ptr<Node>> Node::open(const Config& config, bool migrate) {
       std::make_unique<payments::PaymentsService>(*node->store_, *node->identity_, *node->ledger_, payments_options);
   node->payments_->register_export(*node->identity_);
   node->bills_ = std::make_unique<payments::BillService>(*node->payments_, *node->mailbox_);
+  // The sandbox acquirer's signing secret is derived from the operator key, so every instance
+  // sharing the key files verifies the others' callbacks.
+  const auto sandbox_secret = crypto::hex_encode(crypto::sha256_of_parts(
+      {std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>("barid sandbox acquirer"), 22),
+       std::span<const std::uint8_t>(node->operator_key_.secret.data(), 32)}));
+  node->checkout_ = std::make_unique<payments::CheckoutService>(
+      *node->payments_, std::make_unique<payments::SandboxAcquirer>(sandbox_secret, config.public_base_url()));
 
   notify::SmtpOptions smtp;
   smtp.url = config.smtp_url;
@@ -233,6 +241,7 @@ void Node::run_background_once() {
   guarded("outbox", [&] { outbox_->deliver_due(clock_ms()); });
   guarded("ledger_timeouts", [&] { ledger_->expire_pending(); });
   guarded("bill_letters", [&] { bills_->deliver_letters(); });
+  guarded("escrow_timeouts", [&] { checkout_->expire_holds(); });
 }
 
 struct BackgroundWorker::State {

@@ -196,32 +196,6 @@ Result<BillInput> bill_from_row(const mailbox::RecipientRow& row) {
   return bill;
 }
 
-// The biller's collection account: the one named (theirs, open, in the currency) or their oldest.
-Result<detail::AccountRow> collection_account(store::Transaction& tx, ledger::LedgerService& ledger,
-                                              const std::string& biller_party_id, const std::string& currency,
-                                              const std::optional<std::string>& named) {
-  std::optional<detail::AccountRow> account;
-  if (named) {
-    const auto number = normalize_account_number(*named);
-    if (number) account = detail::load_account(tx, ledger, *number, false);
-    if (!account || account->account.party_id != biller_party_id) {
-      return not_found("account_not_found", "collect_account is not a postal account of yours");
-    }
-    if (account->account.currency != currency) {
-      return make_error(ErrorKind::unprocessable, "currency_mismatch",
-                        "collect_account holds " + account->account.currency + ", the bill " + currency);
-    }
-  } else {
-    account = detail::primary_account(tx, ledger, biller_party_id, currency);
-    if (!account) {
-      return make_error(ErrorKind::unprocessable, "no_collection_account",
-                        "open a postal account in " + currency + " to collect these bills into");
-    }
-  }
-  if (account->account.status != "open") return conflict("account_closed", "the collection account is closed");
-  return std::move(*account);
-}
-
 void insert_bill(store::Transaction& tx, const std::string& id, const Principal& biller, const BillInput& bill,
                  const std::string& payer_party_id, const std::string& collect_account,
                  const std::optional<std::string>& batch_id, std::int64_t now) {
@@ -361,7 +335,7 @@ Result<Bill> BillService::issue(const Principal& biller, const BillInput& input,
       return conflict("duplicate_reference", "you issued a bill with this reference before");
     }
     BARID_ASSIGN_OR_RETURN(auto account,
-                           collection_account(tx, ledger, biller.party_id, input.currency, collect_account));
+                           detail::receiving_account(tx, ledger, biller.party_id, input.currency, collect_account));
     const std::string id = crypto::new_uuid();
     insert_bill(tx, id, biller, input, payer->party.id, account.account.number, std::nullopt, now);
     return bills_where(tx, "id = ?", {id}, now).front();
@@ -433,7 +407,7 @@ Result<BillBatch> BillService::issue_file(const Principal& biller, std::string_v
         report(line, "duplicate_reference", "you issued a bill with this reference before");
       }
       if (!accounts.contains(input.currency)) {
-        auto account = collection_account(tx, ledger, biller.party_id, input.currency, collect_account);
+        auto account = detail::receiving_account(tx, ledger, biller.party_id, input.currency, collect_account);
         if (!account) {
           report(line, account.error().code, account.error().message);
           continue;
@@ -584,8 +558,8 @@ Result<Receipt> BillService::pay(const Principal& caller, const std::string& bil
                         "this bill takes " + rule_text(bill) + "; " + owed + " is outstanding");
     }
     BARID_TRY(detail::charge_daily_limit(tx, *payer, pay, now));
-    BARID_ASSIGN_OR_RETURN(auto collect,
-                           collection_account(tx, ledger, bill.biller_party_id, bill.currency, bill.collect_account));
+    BARID_ASSIGN_OR_RETURN(
+        auto collect, detail::receiving_account(tx, ledger, bill.biller_party_id, bill.currency, bill.collect_account));
 
     detail::Movement movement;
     Payment& p = movement.payment;

@@ -172,6 +172,30 @@ std::int64_t utc_day(std::int64_t ms) {
   return ms >= 0 ? ms / 86'400'000 : (ms - 86'399'999) / 86'400'000;
 }
 
+Result<AccountRow> receiving_account(store::Transaction& tx, ledger::LedgerService& ledger, const std::string& party_id,
+                                     const std::string& currency, const std::optional<std::string>& named) {
+  std::optional<AccountRow> account;
+  if (named) {
+    const auto number = normalize_account_number(*named);
+    if (number) account = load_account(tx, ledger, *number, false);
+    if (!account || account->account.party_id != party_id) {
+      return not_found("account_not_found", "the account to receive into is not a postal account of yours");
+    }
+    if (account->account.currency != currency) {
+      return make_error(ErrorKind::unprocessable, "currency_mismatch",
+                        "the account to receive into holds " + account->account.currency + ", not " + currency);
+    }
+  } else {
+    account = primary_account(tx, ledger, party_id, currency);
+    if (!account) {
+      return make_error(ErrorKind::unprocessable, "no_collection_account",
+                        "open a postal account in " + currency + " to receive this money into");
+    }
+  }
+  if (account->account.status != "open") return conflict("account_closed", "the account to receive into is closed");
+  return std::move(*account);
+}
+
 Result<identity::PartyAccess> authorize_debit(store::Transaction& tx, identity::IdentityService& identity,
                                               const identity::Principal& caller, const PostalAccount& account,
                                               std::string_view action) {

@@ -65,6 +65,11 @@ std::vector<PostalAccount> accounts_of_party(store::Transaction& tx, ledger::Led
                                              const std::string& party_id);
 std::int64_t utc_day(std::int64_t ms);
 
+// The account a party receives money into: the one it named (its own, open, in the currency) or its
+// oldest open one in the currency (no_collection_account when it has none).
+Result<AccountRow> receiving_account(store::Transaction& tx, ledger::LedgerService& ledger, const std::string& party_id,
+                                     const std::string& currency, const std::optional<std::string>& named);
+
 // Reading an account: its holder, a delegate with payments:read, a postal clerk or an admin (the
 // last three logged for the holder). Anyone else learns only that no such account exists.
 Result<AccountRow> read_account_for(store::Transaction& tx, identity::IdentityService& identity,

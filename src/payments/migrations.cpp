@@ -131,6 +131,36 @@ CREATE INDEX bill_payments_by_bill ON bill_payments (bill_id);
 CREATE INDEX bill_payments_without_letter ON bill_payments (paid_at_ms) WHERE letter_id IS NULL AND letter_error IS NULL;
 )sql",
        ""},
+      {502, "payments: merchant payment intents and their escrow",
+       R"sql(
+CREATE TABLE payment_intents (
+  id TEXT PRIMARY KEY,
+  merchant_party_id TEXT NOT NULL,
+  merchant_account TEXT NOT NULL,
+  order_reference TEXT NOT NULL,
+  description TEXT,
+  currency TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  status TEXT NOT NULL,
+  method TEXT,
+  payer_party_id TEXT,
+  payer_account TEXT,
+  escrow_payment_id TEXT,
+  escrow_days BIGINT NOT NULL,
+  hold_expires_at_ms BIGINT,
+  card_order_id TEXT UNIQUE,
+  redirect_url TEXT,
+  refunded BIGINT NOT NULL,
+  status_reason TEXT,
+  created_by_user_id TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  updated_at_ms BIGINT NOT NULL,
+  UNIQUE (merchant_party_id, order_reference)
+);
+CREATE INDEX payment_intents_held ON payment_intents (hold_expires_at_ms) WHERE status = 'held';
+CREATE INDEX payment_intents_by_payer ON payment_intents (payer_party_id, created_at_ms) WHERE payer_party_id IS NOT NULL;
+)sql",
+       ""},
   };
 }
 

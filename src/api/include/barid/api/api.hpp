@@ -27,7 +27,8 @@ class LedgerService;
 namespace barid::payments {
 class PaymentsService;
 class BillService;
-}
+class CheckoutService;
+}  // namespace barid::payments
 
 namespace barid::api {
 
@@ -43,6 +44,7 @@ struct Services {
   ledger::LedgerService& ledger;
   payments::PaymentsService& payments;
   payments::BillService& bills;
+  payments::CheckoutService& checkout;
 };
 
 struct ApiOptions {
@@ -83,6 +85,7 @@ class Api {
   void add_payment_account_routes();
   void add_counter_routes();
   void add_bill_routes();
+  void add_checkout_routes();
 
   Services services_;
   ApiOptions options_;

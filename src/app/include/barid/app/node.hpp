@@ -31,7 +31,8 @@ class LedgerService;
 namespace barid::payments {
 class PaymentsService;
 class BillService;
-}
+class CheckoutService;
+}  // namespace barid::payments
 
 namespace barid::app {
 
@@ -113,6 +114,7 @@ class Node {
   ledger::LedgerService& ledger() { return *ledger_; }
   payments::PaymentsService& payments() { return *payments_; }
   payments::BillService& bills() { return *bills_; }
+  payments::CheckoutService& checkout() { return *checkout_; }
   notify::Outbox& outbox() { return *outbox_; }
   const std::vector<store::Migration>& migrations() const { return migrations_; }
   const Config& config() const { return config_; }
@@ -137,6 +139,7 @@ class Node {
   std::unique_ptr<ledger::LedgerService> ledger_;
   std::unique_ptr<payments::PaymentsService> payments_;
   std::unique_ptr<payments::BillService> bills_;
+  std::unique_ptr<payments::CheckoutService> checkout_;
   std::unique_ptr<notify::Transport> transport_;
   std::unique_ptr<notify::Outbox> outbox_;
 };
