@@ -20,3 +20,4 @@ rm -rf "$work/sqlite"
 echo
 scripts/test-postgres.sh start "$work/pg" >/dev/null
 "$bench" --database "$(cat "$work/pg/url")" --transfers "$transfers" --baseline-transfers "$baseline"
+bench/ledger_http.sh

@@ -83,6 +83,13 @@ TEST_P(LedgerApiTest, BatchAnswersOneResultPerTransferAndRepeatsItsFirstAnswer) 
   EXPECT_EQ(reused.status, 422);
   EXPECT_EQ(reused.error_code(), "idempotency_key_reused");
   EXPECT_EQ(post_transfers(batch, "").error_code(), "idempotency_key_required");
+  // Past its retention the key is forgotten: the same key may carry a new request (the transfers'
+  // own ids still protect against moving money twice).
+  EXPECT_EQ(node_->node().ledger().forget_requests(0), 0);
+  EXPECT_EQ(node_->node().ledger().forget_requests(node_->clock_ms() + 1), 2);
+  const auto renewed = post_transfers(Json::array({transfer("200", "2", "1", 1)}), "batch-1");
+  EXPECT_EQ(renewed.status, 200);
+  EXPECT_EQ(results_of(renewed), (std::vector<std::string>{"ok"}));
 
   const auto stored = client().get("/api/v1/ledger/transfers/101", token_);
   ASSERT_EQ(stored.status, 200);

@@ -191,6 +191,24 @@ TEST_P(PaymentsApiTest, ARepeatedKeyReplaysAndParallelDuplicatesMoveMoneyOnce) {
   expect_ledger_consistent();
 }
 
+TEST_P(PaymentsApiTest, IdempotencyKeysAreKeptForTheirRetentionAndThenForgotten) {
+  ASSERT_EQ(cash_in(amina_account_, 100'000).status, 201);
+  const Json body = {{"from_account", amina_account_}, {"to_account", karim_account_}, {"amount", 1'000}};
+  ASSERT_EQ(transfer(amina_, body, "kept-key").status, 201);
+  node_->advance_clock(29 * kDayMs);
+  node_->node().run_background_once();
+  relog();
+  EXPECT_EQ(transfer(amina_, body, "kept-key").header("idempotent-replayed"), "true");
+  node_->advance_clock(2 * kDayMs);
+  node_->node().run_background_once();
+  relog();
+  // Past 30 days the key is free again: the same request now is a new payment.
+  const auto again = transfer(amina_, body, "kept-key");
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.header("idempotent-replayed"), "");
+  EXPECT_EQ(balance(karim_account_), 2'000);
+}
+
 TEST_P(PaymentsApiTest, TheDailyLimitHoldsUnderParallelTransfersAndResetsTheNextDay) {
   ASSERT_EQ(cash_in(amina_account_, 1'000'000).status, 201);
   const auto patched =

@@ -77,6 +77,7 @@ Status load_config_file(const std::string& path, Config& config) {
   number("handover_deadline_days", config.handover_deadline_days);
   number("background_interval_ms", config.background_interval_ms);
   number("batch_letters_per_round", config.batch_letters_per_round);
+  number("idempotency_retention_days", config.idempotency_retention_days);
   number("threads", config.threads);
   number("store_connections", config.store_connections);
   number("max_body_bytes", config.max_body_bytes);
@@ -242,6 +243,11 @@ void Node::run_background_once() {
   guarded("ledger_timeouts", [&] { ledger_->expire_pending(); });
   guarded("bill_letters", [&] { bills_->deliver_letters(); });
   guarded("escrow_timeouts", [&] { checkout_->expire_holds(); });
+  guarded("idempotency_keys", [&] {
+    const std::int64_t before = clock_ms() - std::int64_t{config_.idempotency_retention_days} * 24 * 60 * 60 * 1000;
+    ledger_->forget_requests(before);
+    payments_->forget_requests(before);
+  });
 }
 
 struct BackgroundWorker::State {

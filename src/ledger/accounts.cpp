@@ -255,6 +255,15 @@ std::vector<Balance> LedgerService::account_balances(const Id& account_id, std::
   });
 }
 
+std::int64_t LedgerService::forget_requests(std::int64_t before_ms) {
+  std::int64_t forgotten = 0;
+  store_.run_write([&](store::Transaction& tx) {
+    forgotten = tx.execute("DELETE FROM ledger_requests WHERE created_at_ms < ?", {before_ms});
+    return true;
+  });
+  return forgotten;
+}
+
 std::optional<Balance> LedgerService::balance_before_in(store::Transaction& tx, const Id& account_id,
                                                         std::int64_t at_ns) {
   const auto flags = tx.query_one("SELECT flags FROM ledger_accounts WHERE id = ?", {value_of(account_id)});

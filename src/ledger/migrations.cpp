@@ -73,6 +73,8 @@ CREATE TABLE ledger_requests (
 )${without_rowid};
 )sql",
        ""},
+      {402, "ledger: idempotency keys are forgotten after their retention, oldest first",
+       "CREATE INDEX ledger_requests_by_age ON ledger_requests (created_at_ms)", ""},
   };
 }
 

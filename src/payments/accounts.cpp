@@ -285,6 +285,15 @@ Result<Payment> PaymentsService::payment(const Principal& caller, const std::str
   });
 }
 
+std::int64_t PaymentsService::forget_requests(std::int64_t before_ms) {
+  std::int64_t forgotten = 0;
+  store_.run_write([&](store::Transaction& tx) {
+    forgotten = tx.execute("DELETE FROM payment_requests WHERE created_at_ms < ?", {before_ms});
+    return true;
+  });
+  return forgotten;
+}
+
 void PaymentsService::register_export(identity::IdentityService& identity) {
   identity.add_export_section("payments", [this](store::Transaction& tx, const std::string& party_id) {
     Json accounts = Json::array();

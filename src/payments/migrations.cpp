@@ -158,6 +158,7 @@ CREATE TABLE payment_intents (
   UNIQUE (merchant_party_id, order_reference)
 );
 CREATE INDEX payment_intents_held ON payment_intents (hold_expires_at_ms) WHERE status = 'held';
+CREATE INDEX payment_requests_by_age ON payment_requests (created_at_ms);
 CREATE INDEX payment_intents_by_payer ON payment_intents (payer_party_id, created_at_ms) WHERE payer_party_id IS NOT NULL;
 )sql",
        ""},

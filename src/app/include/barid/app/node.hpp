@@ -74,6 +74,8 @@ struct Config {
   int background_interval_ms = 1000;
   // Bulk sending delivers at most this many letters per round, so interactive requests keep their share.
   int batch_letters_per_round = 5000;
+  // Idempotency keys of ledger and payment requests are kept this long; a repeat within it replays.
+  int idempotency_retention_days = 30;
   // Tests only: a wall clock to use instead of the system's.
   std::function<std::int64_t()> clock;
 

@@ -278,6 +278,10 @@ class LedgerService {
   std::optional<Balance> balance_before_in(store::Transaction& tx, const Id& account_id, std::int64_t at_ns);
   std::vector<Account> accounts_of_owner(const std::string& party_id);
 
+  // Forgets the idempotency keys of batch requests made before `before_ms` (a repeat after that is a
+  // new request; the transfers' own ids still answer `exists`). Returns how many.
+  std::int64_t forget_requests(std::int64_t before_ms);
+
   // Voids pending transfers whose timeout has passed (at most `limit`); returns how many.
   int expire_pending(int limit = 1000);
   // Recomputes every balance from the transfers and checks the invariants of REFERENCE §4.

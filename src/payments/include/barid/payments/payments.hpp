@@ -255,6 +255,9 @@ class PaymentsService {
                                      std::int64_t counted, const std::string& idempotency_key);
   Result<std::vector<DrawerClosing>> closings(const identity::Principal& caller, const std::string& drawer_id);
 
+  // Forgets idempotency keys used before `before_ms`: a repeat after that is a new request.
+  std::int64_t forget_requests(std::int64_t before_ms);
+
   // Adds the payments' part of a party's data export.
   void register_export(identity::IdentityService& identity);
 
