@@ -37,7 +37,7 @@ run: build
 	@build/bin/barid --data-dir "$(BARID_DATA_DIR)" init
 	@build/bin/barid --data-dir "$(BARID_DATA_DIR)" demo seed
 	@echo "API: http://$(BARID_LISTEN)/api/v1  (every route: http://$(BARID_LISTEN)/api/openapi.json). Stop with Ctrl-C."
-	@exec build/bin/baridd --data-dir "$(BARID_DATA_DIR)" --listen "$(BARID_LISTEN)"
+	@exec build/bin/baridd --data-dir "$(BARID_DATA_DIR)" --listen "$(BARID_LISTEN)" --card-acquirer sandbox
 
 test: build-asan
 	@ctest --test-dir build/asan --output-on-failure --no-tests=error -j $(JOBS) --timeout 600

@@ -1059,7 +1059,7 @@ void AuthorizationMatrix::add_checkout_cases(std::map<std::string, RouteCase>& c
       false,
       [this](const Actor&, Target) {
         const auto [id, order] = card_order();
-        auto& sandbox = dynamic_cast<payments::SandboxAcquirer&>(node_->node().checkout().acquirer());
+        auto& sandbox = dynamic_cast<payments::SandboxAcquirer&>(*node_->node().checkout().acquirer());
         const auto [body, signature] = sandbox.callback_for(order, id, 300, "EGP", true);
         Call call{"/api/v1/checkout/callbacks/sandbox", nullptr, {{"X-Signature", signature}}};
         call.raw_body = body;

@@ -531,6 +531,10 @@ TEST_P(BillsApiTest, ABillArrivesAsALetterWithAPayActionAndPayingItLeavesAReceip
   }
   EXPECT_EQ(client().get("/api/v1/payments/accounts/" + tax_account_ + "/statement?format=pdf", tax_).error_code(),
             "invalid_format");
+  EXPECT_EQ(client()
+                .get("/api/v1/payments/accounts/" + tax_account_ + "/statement?from=9999-01-01T00:00:00Z", tax_)
+                .error_code(),
+            "invalid_time_range");
   expect_ledger_consistent();
 }
 
@@ -739,7 +743,7 @@ TEST_P(CheckoutApiTest, ACardPaymentWaitsForTheAcquirersSignedCallback) {
   EXPECT_EQ(order.rfind("sbx_", 0), 0u);
   EXPECT_NE(started.json()["redirect_url"].get<std::string>().find(order), std::string::npos);
 
-  auto& sandbox = dynamic_cast<payments::SandboxAcquirer&>(node_->node().checkout().acquirer());
+  auto& sandbox = dynamic_cast<payments::SandboxAcquirer&>(*node_->node().checkout().acquirer());
   const auto [body, signature] = sandbox.callback_for(order, id, 45'000, "EGP", true);
   auto callback = [&](const std::string& text, const std::string& sig) {
     return client().request("POST", "/api/v1/checkout/callbacks/sandbox", text,
@@ -772,7 +776,36 @@ TEST_P(CheckoutApiTest, ACardPaymentWaitsForTheAcquirersSignedCallback) {
   EXPECT_EQ(outcome.json()["status"], "requires_payment");
   EXPECT_EQ(outcome.json()["status_reason"], "card_declined");
   EXPECT_EQ(pay(declined, amina_, amina_account_).status, 201);
+  // A paid intent is invisible to strangers, even through pay.
+  EXPECT_EQ(pay(declined, hoda_, amina_account_).error_code(), "intent_not_found");
+
+  // An approval that arrives after the intent was cancelled is refused, so the acquirer reverses it.
+  const std::string late = intent(7'000, "ORD-LATE");
+  const auto third = post("/api/v1/checkout/intents/" + late + "/card", nullptr, karim_, "card-3");
+  ASSERT_EQ(third.status, 201);
+  ASSERT_EQ(act(late, "cancel", shop_).json()["status"], "cancelled");
+  const auto [late_body, late_signature] =
+      sandbox.callback_for(third.json()["card_order_id"].get<std::string>(), late, 7'000, "EGP", true);
+  EXPECT_EQ(callback(late_body, late_signature).error_code(), "order_not_pending");
+  EXPECT_EQ(
+      post("/api/v1/checkout/intents/" + intent(100, "ORD-SELF") + "/card", nullptr, shop_, "card-self").error_code(),
+      "same_account");
   expect_ledger_consistent();
+}
+
+// Without a configured acquirer (the default outside tests and the demo) nobody can pay by card.
+TEST(CheckoutWithoutAcquirer, CardPaymentsAreRefused) {
+  TestNode node("sqlite", {}, [](app::Config& config) { config.card_acquirer = ""; });
+  node.add_user(PartyKind::citizen, kAmina, "amina", Role::citizen);
+  const std::string token = node.log_in("amina");
+  const auto card = node.client().request("POST", "/api/v1/checkout/intents/x/card", "",
+                                          {{"Authorization", "Bearer " + token}, {"Idempotency-Key", "k"}});
+  EXPECT_EQ(card.error_code(), "card_payments_unavailable");
+  EXPECT_EQ(node.client().post_json("/api/v1/checkout/callbacks/sandbox", {{"order_id", "sbx_1"}}).error_code(),
+            "acquirer_not_found");
+  EXPECT_EQ(
+      node.client().post_json("/api/v1/sandbox-acquirer/orders/sbx_1/complete", {{"approved", true}}).error_code(),
+      "acquirer_not_found");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CheckoutApiTest, ::testing::ValuesIn(store::testing::backends()),

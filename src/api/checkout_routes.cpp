@@ -146,7 +146,8 @@ void Api::add_checkout_routes() {
        .access = Access::authenticated(),
        .success_status = 201,
        .response_schema = intent_schema(),
-       .error_codes = {"intent_not_found", "intent_not_payable", "idempotency_key_required"},
+       .error_codes = {"intent_not_found", "intent_not_payable", "card_payments_unavailable", "same_account",
+                       "idempotency_key_required"},
        .handler = [&checkout](Context& context) -> Result<http::Response> {
          BARID_ASSIGN_OR_RETURN(auto key, detail::idempotency_key(context));
          BARID_ASSIGN_OR_RETURN(auto intent, checkout.pay_by_card(context.caller(), context.path_param("id"), key));
@@ -210,10 +211,10 @@ void Api::add_checkout_routes() {
                                          {"amount", schema::integer()},
                                          {"currency", schema::string()}}),
        .response_schema = intent_schema(),
-       .error_codes = {"invalid_signature", "acquirer_not_found", "order_not_found", "callback_mismatch",
-                       "invalid_callback", "malformed_json"},
+       .error_codes = {"invalid_signature", "acquirer_not_found", "order_not_found", "order_not_pending",
+                       "callback_mismatch", "invalid_callback", "malformed_json"},
        .handler = [&checkout](Context& context) -> Result<http::Response> {
-         if (context.path_param("acquirer") != checkout.acquirer().name()) {
+         if (!checkout.acquirer() || context.path_param("acquirer") != checkout.acquirer()->name()) {
            return not_found("acquirer_not_found", "no card acquirer has this name");
          }
          const auto signature = context.request().header("X-Signature");
@@ -224,15 +225,15 @@ void Api::add_checkout_routes() {
   add({.method = http::Method::post,
        .path = "/api/v1/sandbox-acquirer/orders/{order}/complete",
        .operation_id = "sandboxAcquirerComplete",
-       .summary = "SANDBOX ONLY: plays the card holder at the sandbox acquirer's page; the sandbox then sends its "
-                  "signed callback. Moves no real money",
+       .summary = "SANDBOX ONLY (baridd --card-acquirer sandbox, for tests and demos): plays the card holder at the "
+                  "sandbox acquirer's page; the sandbox then sends its signed callback. Never enable with real money",
        .tag = "checkout",
        .access = Access::public_route(),
        .request_schema = schema::object({{"approved", schema::boolean()}}, {"approved"}),
        .response_schema = intent_schema(),
        .error_codes = {"acquirer_not_found", "order_not_found", "missing_field"},
        .handler = [&checkout](Context& context) -> Result<http::Response> {
-         auto* sandbox = dynamic_cast<payments::SandboxAcquirer*>(&checkout.acquirer());
+         auto* sandbox = dynamic_cast<payments::SandboxAcquirer*>(checkout.acquirer());
          if (sandbox == nullptr) return not_found("acquirer_not_found", "the sandbox acquirer is not in use");
          BARID_ASSIGN_OR_RETURN(auto body, context.json_body());
          FieldReader reader(body);

@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
   auto* public_url = cli.add_option("--public-url", "the address people reach this node at");
   auto* background_interval = cli.add_option("--background-interval-ms", "how often background work runs");
   auto* batch_round = cli.add_option("--batch-letters-per-round", "bulk-sending letters delivered per round");
+  auto* card_acquirer =
+      cli.add_option("--card-acquirer", "card acquirer for checkout: none (default) or sandbox (tests and demos)");
   CLI11_PARSE(cli, argc, argv);
 
   if (!config_file.empty()) {
@@ -71,6 +73,8 @@ int main(int argc, char** argv) {
   if (*public_url) config.public_url = public_url->as<std::string>();
   if (*background_interval) config.background_interval_ms = background_interval->as<int>();
   if (*batch_round) config.batch_letters_per_round = batch_round->as<int>();
+  if (*card_acquirer)
+    config.card_acquirer = card_acquirer->as<std::string>() == "none" ? "" : card_acquirer->as<std::string>();
 
   if (!config.log_file.empty() && !log::write_to_file(config.log_file)) {
     std::fprintf(stderr, "baridd: cannot open the log file %s\n", config.log_file.c_str());

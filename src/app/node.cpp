@@ -66,6 +66,7 @@ Status load_config_file(const std::string& path, Config& config) {
   text("master_key_file", config.master_key_file);
   text("operator_key_file", config.operator_key_file);
   text("public_url", config.public_url);
+  text("card_acquirer", config.card_acquirer);
   text("smtp_url", config.smtp_url);
   text("smtp_from", config.smtp_from);
   text("smtp_username", config.smtp_username);
@@ -199,8 +200,15 @@ Result<std::unique_ptr<Node>> Node::open(const Config& config, bool migrate) {
   const auto sandbox_secret = crypto::hex_encode(crypto::sha256_of_parts(
       {std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>("barid sandbox acquirer"), 22),
        std::span<const std::uint8_t>(node->operator_key_.secret.data(), 32)}));
-  node->checkout_ = std::make_unique<payments::CheckoutService>(
-      *node->payments_, std::make_unique<payments::SandboxAcquirer>(sandbox_secret, config.public_base_url()));
+  std::unique_ptr<payments::CardAcquirer> acquirer;
+  if (config.card_acquirer == "sandbox") {
+    acquirer = std::make_unique<payments::SandboxAcquirer>(sandbox_secret, config.public_base_url());
+    log::warning("sandbox_card_acquirer", {{"detail", "card payments are simulated: for tests and demos only"}});
+  } else if (!config.card_acquirer.empty()) {
+    return make_error(ErrorKind::invalid_input, "unknown_card_acquirer",
+                      "card_acquirer must be empty or \"sandbox\", not \"" + config.card_acquirer + "\"");
+  }
+  node->checkout_ = std::make_unique<payments::CheckoutService>(*node->payments_, std::move(acquirer));
 
   notify::SmtpOptions smtp;
   smtp.url = config.smtp_url;

@@ -174,7 +174,7 @@ Result<PostalAccount> PaymentsService::set_daily_limit(const Principal& caller, 
 
 Result<Statement> PaymentsService::statement(const Principal& caller, const std::string& number, std::int64_t from_ms,
                                              std::int64_t to_ms) {
-  if (from_ms < 0 || to_ms <= from_ms) {
+  if (from_ms < 0 || to_ms <= from_ms || from_ms > INT64_MAX / 1'000'000) {
     return invalid_input("invalid_time_range", "the period must start before it ends");
   }
   return store_.write<Statement>([&](store::Transaction& tx) -> Result<Statement> {

@@ -83,6 +83,17 @@ Error not_payable(const Intent& intent) {
   return conflict("intent_not_payable", "this payment intent is " + intent.status + ", not awaiting payment");
 }
 
+// An intent someone has paid is visible only to its merchant and that buyer (or a delegate, or
+// staff); anyone else learns nothing more than from an id that does not exist.
+bool visible_to(store::Transaction& tx, identity::IdentityService& identity, const Principal& caller,
+                const Intent& intent) {
+  if (intent.merchant_party_id == caller.party_id || !intent.payer_party_id) return true;
+  return identity
+      .authorize_party_access(tx, caller, *intent.payer_party_id, Scope::payments_read, "payments.intent",
+                              "intent:" + intent.id)
+      .ok();
+}
+
 std::string hmac_hex(std::string_view secret, std::string_view body) {
   crypto_auth_hmacsha256_state state;
   crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
@@ -195,15 +206,9 @@ Result<Intent> CheckoutService::intent(const Principal& caller, const std::strin
   return payments_.store().write<Intent>([&](store::Transaction& tx) -> Result<Intent> {
     auto found = intent_id.size() > 64 ? std::nullopt : load_intent(tx, "id", intent_id, false);
     if (!found) return intent_not_found();
-    if (found->merchant_party_id == caller.party_id) return std::move(*found);
-    if (found->payer_party_id) {
-      if (payments_.identity().authorize_party_access(tx, caller, *found->payer_party_id, Scope::payments_read,
-                                                      "payments.intent", "intent:" + intent_id)) {
-        return std::move(*found);
-      }
-      return intent_not_found();
-    }
-    return std::move(*found);  // unpaid: whoever the shop gave the id to may pay it
+    // Unpaid: whoever the shop gave the id to may look at it and pay it.
+    if (!visible_to(tx, payments_.identity(), caller, *found)) return intent_not_found();
+    return std::move(*found);
   });
 }
 
@@ -214,7 +219,7 @@ Result<Intent> CheckoutService::pay(const Principal& buyer, const std::string& i
   auto once = intent_once(buyer, idempotency_key, "pay_intent", detail::fingerprint({intent_id, from_account}));
   once.work = [&](store::Transaction& tx) -> Result<Intent> {
     auto intent = intent_id.size() > 64 ? std::nullopt : load_intent(tx, "id", intent_id, true);
-    if (!intent) return intent_not_found();
+    if (!intent || !visible_to(tx, payments_.identity(), buyer, *intent)) return intent_not_found();
     if (intent->status != "requires_payment") return not_payable(*intent);
     const auto number = normalize_account_number(from_account);
     auto payer = number ? detail::load_account(tx, ledger, *number, true) : std::nullopt;
@@ -265,12 +270,16 @@ Result<Intent> CheckoutService::pay(const Principal& buyer, const std::string& i
 
 Result<Intent> CheckoutService::pay_by_card(const Principal& buyer, const std::string& intent_id,
                                             const std::string& idempotency_key) {
+  if (!acquirer_) {
+    return make_error(ErrorKind::unprocessable, "card_payments_unavailable", "this node takes no card payments");
+  }
   const std::int64_t now = payments_.clock_ms();
   auto once = intent_once(buyer, idempotency_key, "card_intent", detail::fingerprint({intent_id}));
   once.work = [&](store::Transaction& tx) -> Result<Intent> {
     auto intent = intent_id.size() > 64 ? std::nullopt : load_intent(tx, "id", intent_id, true);
-    if (!intent) return intent_not_found();
+    if (!intent || !visible_to(tx, payments_.identity(), buyer, *intent)) return intent_not_found();
     if (intent->status != "requires_payment") return not_payable(*intent);
+    if (intent->merchant_party_id == buyer.party_id) return invalid_input("same_account", "a shop cannot pay itself");
     BARID_ASSIGN_OR_RETURN(auto session, acquirer_->start(*intent));
     intent->status = "pending_confirmation";
     intent->method = "card:" + acquirer_->name();
@@ -285,6 +294,7 @@ Result<Intent> CheckoutService::pay_by_card(const Principal& buyer, const std::s
 }
 
 Result<Intent> CheckoutService::card_callback(std::string_view body, std::string_view signature) {
+  if (!acquirer_) return not_found("acquirer_not_found", "this node takes no card payments");
   if (!acquirer_->verify(body, signature)) {
     return make_error(ErrorKind::unauthenticated, "invalid_signature", "the callback's signature does not verify");
   }
@@ -302,11 +312,19 @@ Result<Intent> CheckoutService::card_callback(std::string_view body, std::string
   return payments_.store().write<Intent>([&](store::Transaction& tx) -> Result<Intent> {
     auto intent = load_intent(tx, "card_order_id", order_id, true);
     if (!intent) return not_found("order_not_found", "no payment intent waits for this card order");
-    // A repeated callback: the first one decided.
-    if (intent->status != "pending_confirmation") return std::move(*intent);
+    if (intent->status != "pending_confirmation") {
+      // A repeated approval of the order that funded the escrow changes nothing; an approval that
+      // comes after the intent was cancelled is refused, so the acquirer reverses the charge.
+      if (status == "approved" && intent->escrow_payment_id) return std::move(*intent);
+      return conflict("order_not_pending", "this card order is no longer awaited: reverse the charge");
+    }
     if (status == "declined") {
       intent->status = "requires_payment";
       intent->status_reason = "card_declined";
+      intent->payer_party_id.reset();
+      intent->method.reset();
+      intent->card_order_id.reset();
+      intent->redirect_url.reset();
       save_state(tx, *intent, now);
       return *load_intent(tx, "id", intent->id, false);
     }
@@ -342,14 +360,23 @@ Result<Intent> CheckoutService::card_callback(std::string_view body, std::string
   });
 }
 
-Result<Intent> CheckoutService::release(const std::string& intent_id, bool capture, const std::string& actor_user_id,
-                                        const std::optional<std::string>& merchant_party_id,
+Result<Intent> CheckoutService::release(const std::string& intent_id, bool capture, const Principal* caller,
                                         const std::string& reason) {
   const std::int64_t now = payments_.clock_ms();
   auto& ledger = payments_.ledger();
-  return payments_.store().write<Intent>([&](store::Transaction& tx) -> Result<Intent> {
+  bool expired = false;
+  auto released = payments_.store().write<Intent>([&](store::Transaction& tx) -> Result<Intent> {
     auto intent = intent_id.size() > 64 ? std::nullopt : load_intent(tx, "id", intent_id, true);
-    if (!intent || (merchant_party_id && *merchant_party_id != intent->merchant_party_id)) return intent_not_found();
+    if (!intent) return intent_not_found();
+    if (caller && intent->merchant_party_id != caller->party_id) {
+      // Only a cancellation may come from the buyer who paid (or a delegate), decided under the lock.
+      const bool buyer = !capture && intent->payer_party_id &&
+                         payments_.identity()
+                             .authorize_party_access(tx, *caller, *intent->payer_party_id, Scope::payments_pay,
+                                                     "payments.cancel_intent", "intent:" + intent_id)
+                             .ok();
+      if (!buyer) return intent_not_found();
+    }
     const std::string done = capture ? "captured" : reason;
     if (intent->status == done) return std::move(*intent);  // a repeat changes nothing
     const bool unpaid = intent->status == "requires_payment" || intent->status == "pending_confirmation";
@@ -363,17 +390,18 @@ Result<Intent> CheckoutService::release(const std::string& intent_id, bool captu
       return conflict(capture ? "intent_not_held" : "intent_not_cancellable",
                       "this payment intent is " + intent->status);
     }
+    const auto pending_id = intent->escrow_payment_id ? ledger::Id::parse(*intent->escrow_payment_id) : std::nullopt;
+    if (!pending_id) return conflict("intent_not_held", "this payment intent holds no escrow");
     ledger::Transfer t;
     t.id = ledger::Id::random();
-    t.pending_id = *ledger::Id::parse(*intent->escrow_payment_id);
+    t.pending_id = *pending_id;
     t.user_data_128 = t.pending_id;
     t.flags = capture ? ledger::transfer_flags::post_pending_transfer : ledger::transfer_flags::void_pending_transfer;
-    const auto results = ledger.create_transfers_in(tx, std::span<const ledger::Transfer>(&t, 1), actor_user_id);
+    const auto results = ledger.create_transfers_in(tx, std::span<const ledger::Transfer>(&t, 1),
+                                                    caller ? caller->user_id : std::string("system:parcels"));
     if (results[0] == ledger::CreateTransferResult::pending_transfer_expired ||
         results[0] == ledger::CreateTransferResult::pending_transfer_already_voided) {
-      intent->status = "expired";
-      intent->status_reason = "escrow timed out before capture";
-      save_state(tx, *intent, now);
+      expired = true;
       return conflict("intent_expired", "the escrow timed out; the buyer's money was released");
     }
     if (results[0] != ledger::CreateTransferResult::ok) {
@@ -385,35 +413,33 @@ Result<Intent> CheckoutService::release(const std::string& intent_id, bool captu
     save_state(tx, *intent, now);
     return *load_intent(tx, "id", intent->id, false);
   });
+  if (expired) {
+    // Recorded apart: the refused transaction above rolled back.
+    payments_.store().run_write([&](store::Transaction& tx) {
+      tx.execute(
+          "UPDATE payment_intents SET status = 'expired', status_reason = 'escrow timed out before capture', "
+          "updated_at_ms = ? WHERE id = ? AND status = 'held'",
+          {now, intent_id});
+      return true;
+    });
+  }
+  return released;
 }
 
 Result<Intent> CheckoutService::capture(const Principal& merchant, const std::string& intent_id) {
-  return release(intent_id, true, merchant.user_id, merchant.party_id, "captured by the merchant");
+  return release(intent_id, true, &merchant, "captured by the merchant");
 }
 
 Result<Intent> CheckoutService::capture_on_delivery(const std::string& intent_id, const std::string& parcel_id) {
-  return release(intent_id, true, "system:parcels", std::nullopt, "parcel " + parcel_id + " delivered");
+  return release(intent_id, true, nullptr, "parcel " + parcel_id + " delivered");
 }
 
 Result<Intent> CheckoutService::void_on_return(const std::string& intent_id, const std::string&) {
-  return release(intent_id, false, "system:parcels", std::nullopt, "returned");
+  return release(intent_id, false, nullptr, "returned");
 }
 
 Result<Intent> CheckoutService::cancel(const Principal& caller, const std::string& intent_id) {
-  // The merchant cancels its own intents; the buyer (or a delegate with payments:pay) one it paid.
-  const auto decision = payments_.store().write<Intent>([&](store::Transaction& tx) -> Result<Intent> {
-    auto intent = intent_id.size() > 64 ? std::nullopt : load_intent(tx, "id", intent_id, false);
-    if (!intent) return intent_not_found();
-    if (intent->merchant_party_id == caller.party_id) return std::move(*intent);
-    if (intent->payer_party_id &&
-        payments_.identity().authorize_party_access(tx, caller, *intent->payer_party_id, Scope::payments_pay,
-                                                    "payments.cancel_intent", "intent:" + intent_id)) {
-      return std::move(*intent);
-    }
-    return intent_not_found();
-  });
-  if (!decision) return decision;
-  return release(intent_id, false, caller.user_id, std::nullopt, "cancelled");
+  return release(intent_id, false, &caller, "cancelled");
 }
 
 Result<Payment> CheckoutService::refund(const Principal& merchant, const std::string& intent_id, std::int64_t amount,
@@ -474,6 +500,7 @@ Result<Payment> CheckoutService::refund(const Principal& merchant, const std::st
 }
 
 Result<Intent> CheckoutService::card_order(const std::string& order_id) {
+  if (!acquirer_) return not_found("acquirer_not_found", "this node takes no card payments");
   return payments_.store().read<Result<Intent>>([&](store::Transaction& tx) -> Result<Intent> {
     auto intent = order_id.size() > 64 ? std::nullopt : load_intent(tx, "card_order_id", order_id, false);
     if (!intent || intent->status != "pending_confirmation") {

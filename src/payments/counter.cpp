@@ -300,7 +300,10 @@ Result<DrawerClosing> PaymentsService::close_drawer(const Principal& clerk, cons
   once.work = [&](store::Transaction& tx) -> Result<DrawerClosing> {
     auto drawer = drawer_where(tx, ledger_, "id = ?", {drawer_id}, true);
     if (!drawer) return drawer_not_found();
-    const DrawerPeriod period = open_period(tx, *drawer);
+    DrawerPeriod period = open_period(tx, *drawer);
+    // The ledger's balance, read under the drawer's lock, is what must be in the drawer; the period's
+    // movements explain it (they differ only if money moved through the raw ledger API).
+    period.expected = drawer->cash;
     const std::string id = crypto::new_uuid();
     const std::int64_t difference = counted - period.expected;
     tx.execute(

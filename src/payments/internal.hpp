@@ -35,16 +35,25 @@ Result<std::optional<std::string>> claim(store::Transaction& tx, const std::stri
                                          std::int64_t now_ms);
 void record_result(store::Transaction& tx, const std::string& scope, const std::string& key, const std::string& id);
 
+// A unique violation means another instance inserted the same row (a reference, a drawer, an
+// operator account) between our check and our insert: the attempt is run again, and its check then
+// sees that row and answers as it should (409, or `exists`).
 template <class T>
 Result<T> run_once(store::Store& store, std::int64_t now_ms, const Once<T>& once) {
   BARID_TRY(validate_idempotency_key(once.key));
-  return store.write<T>([&](store::Transaction& tx) -> Result<T> {
-    BARID_ASSIGN_OR_RETURN(auto earlier, claim(tx, once.scope, once.key, once.operation, once.fingerprint, now_ms));
-    if (earlier) return once.replay(tx, *earlier);
-    BARID_ASSIGN_OR_RETURN(T result, once.work(tx));
-    record_result(tx, once.scope, once.key, once.id_of(result));
-    return result;
-  });
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return store.write<T>([&](store::Transaction& tx) -> Result<T> {
+        BARID_ASSIGN_OR_RETURN(auto earlier, claim(tx, once.scope, once.key, once.operation, once.fingerprint, now_ms));
+        if (earlier) return once.replay(tx, *earlier);
+        BARID_ASSIGN_OR_RETURN(T result, once.work(tx));
+        record_result(tx, once.scope, once.key, once.id_of(result));
+        return result;
+      });
+    } catch (const store::StoreError& error) {
+      if (error.kind() != store::StoreError::Kind::unique_violation || attempt >= 3) throw;
+    }
+  }
 }
 
 // A fingerprint of a request's fields (joined with a separator no field may hold).

@@ -1,6 +1,13 @@
 // Postal account numbers, amounts and fees: the pure rules of the payments module. The services
 // themselves are tested over HTTP on both databases in tests/payments_api_test.cpp.
+#include <barid/payments/bills.hpp>
 #include <barid/payments/payments.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <regex>
+
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -67,6 +74,77 @@ TEST(Fees, ProportionalPartRoundsUpAndFixedPartIsPerCurrency) {
   EXPECT_EQ(rule.fee_for(20000, "MAD"), 200);  // 1.50 MAD fixed + 0.50
   EXPECT_EQ(rule.fee_for(INT64_MAX, "EGP"), INT64_MAX / 400 + 1);
   EXPECT_EQ(FeeRule{}.fee_for(123456, "EGP"), 0);
+}
+
+// xmllint's verdict on a document: empty when it is well-formed XML.
+std::string xml_problems(const std::string& xml) {
+  char path[] = "/tmp/barid-camt-XXXXXX";
+  const int fd = ::mkstemp(path);
+  if (fd < 0) return "cannot write a temporary file";
+  ::close(fd);
+  std::ofstream(path, std::ios::binary) << xml;
+  FILE* pipe = ::popen(("xmllint --noout " + std::string(path) + " 2>&1").c_str(), "r");
+  std::string output;
+  char buffer[1024];
+  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  std::remove(path);
+  return status == 0 ? "" : output.empty() ? "xmllint failed" : output;
+}
+
+TEST(Camt053, HostileTextStaysWellFormedAndWithinTheSchemasLengths) {
+  Statement s;
+  s.account.number = make_account_number("EG", "0000123456789012");
+  s.account.currency = "EGP";
+  s.account.holder_name = "Acme\x01 & <Co> \"quoted\" \xEF\xBF\xBE" + std::string(200, 'x');
+  s.from_ms = 1'798'761'600'000;  // 2027-01-01
+  s.to_ms = s.from_ms + 86'400'000;
+  s.opening_balance = -150;
+  s.closing_balance = 9'850;
+  s.total_credits = 10'000;
+  StatementEntry entry;
+  entry.payment_id = "340282366920938463463374607431768211455";  // 2^128 - 1
+  entry.transfer_id = entry.payment_id;
+  entry.booked_at_ms = s.from_ms + 1000;
+  entry.credit = true;
+  entry.amount = 10'000;
+  entry.kind = "bill";
+  entry.reference = std::string(64, 'R');
+  entry.counterparty = make_account_number("EG", "0000000000000009");
+  entry.counterparty_name = "سلمى \x07 <script>";
+  entry.balance_after = 9'850;
+  s.entries.push_back(entry);
+  StatementEntry counter = entry;
+  counter.kind = "cash_in";
+  counter.counterparty_name.reset();
+  counter.reference.reset();
+  s.entries.push_back(counter);
+
+  const std::string xml = camt053(s, s.to_ms);
+  EXPECT_EQ(xml_problems(xml), "");
+  EXPECT_EQ(xml.find('\x01'), std::string::npos);
+  EXPECT_EQ(xml.find('\x07'), std::string::npos);
+  EXPECT_EQ(xml.find("\xEF\xBF\xBE"), std::string::npos);
+  EXPECT_NE(xml.find("&amp; &lt;Co&gt;"), std::string::npos);
+  EXPECT_EQ(xml.find("<Nm></Nm>"), std::string::npos);
+  // Identifiers within 35 characters, names within 140, the creditor reference within 35.
+  for (const char* tag : {"MsgId", "Id", "NtryRef", "AcctSvcrRef", "Ref"}) {
+    const std::regex element(std::string("<") + tag + ">([^<]*)</" + tag + ">");
+    for (auto it = std::sregex_iterator(xml.begin(), xml.end(), element); it != std::sregex_iterator(); ++it) {
+      EXPECT_LE((*it)[1].length(), 35u) << tag << ": " << (*it)[1];
+    }
+  }
+  const std::regex name("<Nm>([^<]*)</Nm>");
+  for (auto it = std::sregex_iterator(xml.begin(), xml.end(), name); it != std::sregex_iterator(); ++it) {
+    EXPECT_LE((*it)[1].length(), 140u * 4);
+  }
+  EXPECT_NE(xml.find("<Ref>" + std::string(35, 'R') + "</Ref>"), std::string::npos);
+  EXPECT_NE(xml.find("<Ustrd>" + std::string(64, 'R') + "</Ustrd>"), std::string::npos);
+  EXPECT_NE(xml.find("<Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EGP\">1.50</Amt><CdtDbtInd>DBIT"), std::string::npos);
+  EXPECT_NE(
+      xml.find(
+          "<Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EGP\">98.50</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2027-01-01"),
+      std::string::npos);
 }
 
 }  // namespace

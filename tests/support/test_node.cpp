@@ -31,6 +31,7 @@ TestNode::TestNode(const std::string& backend, http::ServerOptions server_option
   config.data_dir = data_dir_;
   config.password_cost = "fast_for_tests";
   config.clock = [this] { return clock_ms(); };
+  config.card_acquirer = "sandbox";
   if (configure) configure(config);
   auto node = app::Node::open(config, /*migrate=*/true);
   if (!node) throw std::runtime_error("cannot open the test node: " + node.error().message);

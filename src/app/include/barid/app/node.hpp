@@ -76,6 +76,10 @@ struct Config {
   int batch_letters_per_round = 5000;
   // Idempotency keys of ledger and payment requests are kept this long; a repeat within it replays.
   int idempotency_retention_days = 30;
+  // The card acquirer checkout uses: "" (none: card payments are refused) or "sandbox", the stand-in
+  // that approves whatever its page is told to and creates the money it pays. Never "sandbox" with
+  // real money; `make run` (the demo) and the tests turn it on.
+  std::string card_acquirer;
   // Tests only: a wall clock to use instead of the system's.
   std::function<std::int64_t()> clock;
 

@@ -93,6 +93,7 @@ class SandboxAcquirer final : public CardAcquirer {
 
 class CheckoutService {
  public:
+  // `acquirer` may be null: card payments are then refused (card_payments_unavailable).
   CheckoutService(PaymentsService& payments, std::unique_ptr<CardAcquirer> acquirer);
 
   // Businesses create intents for their orders.
@@ -130,11 +131,13 @@ class CheckoutService {
   // Marks held intents whose escrow timed out (the ledger voids the transfer itself) as expired.
   int expire_holds(std::size_t limit = 500);
 
-  CardAcquirer& acquirer() { return *acquirer_; }
+  CardAcquirer* acquirer() { return acquirer_.get(); }
 
  private:
-  Result<Intent> release(const std::string& intent_id, bool capture, const std::string& actor_user_id,
-                         const std::optional<std::string>& merchant_party_id, const std::string& reason);
+  // Captures or voids under the intent's lock; `caller` (null for the parcels service) must be its
+  // merchant, or for a cancellation the buyer who paid it (or a delegate with payments:pay).
+  Result<Intent> release(const std::string& intent_id, bool capture, const identity::Principal* caller,
+                         const std::string& reason);
 
   PaymentsService& payments_;
   std::unique_ptr<CardAcquirer> acquirer_;
