@@ -790,6 +790,21 @@ TEST_P(CheckoutApiTest, ACardPaymentWaitsForTheAcquirersSignedCallback) {
   EXPECT_EQ(
       post("/api/v1/checkout/intents/" + intent(100, "ORD-SELF") + "/card", nullptr, shop_, "card-self").error_code(),
       "same_account");
+
+  // A confirmation that never comes frees the intent after an hour; a later approval is refused.
+  const std::string waiting = intent(3'000, "ORD-WAIT");
+  const auto fourth = post("/api/v1/checkout/intents/" + waiting + "/card", nullptr, karim_, "card-4");
+  ASSERT_EQ(fourth.status, 201);
+  node_->advance_clock(2 * 60 * 60 * 1000);
+  node_->node().run_background_once();
+  shop_ = node_->log_in("shop");
+  const Json freed = client().get("/api/v1/checkout/intents/" + waiting, shop_).json();
+  EXPECT_EQ(freed["status"], "requires_payment");
+  EXPECT_EQ(freed["status_reason"], "card_timeout");
+  EXPECT_TRUE(freed["payer_party_id"].is_null());
+  const auto [wait_body, wait_signature] =
+      sandbox.callback_for(fourth.json()["card_order_id"].get<std::string>(), waiting, 3'000, "EGP", true);
+  EXPECT_EQ(callback(wait_body, wait_signature).error_code(), "order_not_found");
   expect_ledger_consistent();
 }
 

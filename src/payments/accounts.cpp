@@ -6,7 +6,6 @@
 #include <barid/core/time.hpp>
 #include <barid/crypto/crypto.hpp>
 
-#include <cmath>
 #include <set>
 
 namespace barid::payments {

@@ -447,17 +447,8 @@ Result<Payment> CheckoutService::refund(const Principal& merchant, const std::st
   BARID_TRY(detail::validate_amount(amount));
   const std::int64_t now = payments_.clock_ms();
   auto& ledger = payments_.ledger();
-  detail::Once<Payment> once;
-  once.scope = merchant.user_id;
-  once.key = idempotency_key;
-  once.operation = "refund_intent";
-  once.fingerprint = detail::fingerprint({intent_id, std::to_string(amount)});
-  once.id_of = [](const Payment& p) { return p.id; };
-  once.replay = [](store::Transaction& tx, const std::string& id) -> Result<Payment> {
-    auto payment = detail::load_payment(tx, id);
-    payment->replayed = true;
-    return std::move(*payment);
-  };
+  auto once = detail::payment_once(merchant, idempotency_key, "refund_intent",
+                                   detail::fingerprint({intent_id, std::to_string(amount)}));
   once.work = [&](store::Transaction& tx) -> Result<Payment> {
     auto intent = intent_id.size() > 64 ? std::nullopt : load_intent(tx, "id", intent_id, true);
     if (!intent || intent->merchant_party_id != merchant.party_id) return intent_not_found();
@@ -536,6 +527,14 @@ int CheckoutService::expire_holds(std::size_t limit) {
       return true;
     });
   }
+  payments_.store().run_write([&](store::Transaction& tx) {
+    expired += static_cast<int>(tx.execute(
+        "UPDATE payment_intents SET status = 'requires_payment', status_reason = 'card_timeout', method = NULL, "
+        "payer_party_id = NULL, card_order_id = NULL, redirect_url = NULL, updated_at_ms = ? "
+        "WHERE status = 'pending_confirmation' AND updated_at_ms <= ?",
+        {now, now - kCardConfirmationTimeoutMs}));
+    return true;
+  });
   return expired;
 }
 

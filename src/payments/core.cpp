@@ -127,6 +127,22 @@ void record_result(store::Transaction& tx, const std::string& scope, const std::
   tx.execute("UPDATE payment_requests SET result_id = ? WHERE scope = ? AND idempotency_key = ?", {id, scope, key});
 }
 
+Once<Payment> payment_once(const identity::Principal& caller, const std::string& key, const std::string& operation,
+                           std::string fingerprint) {
+  Once<Payment> once;
+  once.scope = caller.user_id;
+  once.key = key;
+  once.operation = operation;
+  once.fingerprint = std::move(fingerprint);
+  once.id_of = [](const Payment& p) { return p.id; };
+  once.replay = [](store::Transaction& tx, const std::string& id) -> Result<Payment> {
+    auto payment = load_payment(tx, id);
+    payment->replayed = true;
+    return std::move(*payment);
+  };
+  return once;
+}
+
 std::string fingerprint(std::initializer_list<std::string> fields) {
   std::string joined;
   for (const auto& field : fields) {

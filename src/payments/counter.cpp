@@ -110,22 +110,6 @@ std::optional<DrawerClosing> load_closing(store::Transaction& tx, const std::str
   return c;
 }
 
-detail::Once<Payment> payment_once(const Principal& caller, const std::string& key, const std::string& operation,
-                                   std::string fingerprint) {
-  detail::Once<Payment> once;
-  once.scope = caller.user_id;
-  once.key = key;
-  once.operation = operation;
-  once.fingerprint = std::move(fingerprint);
-  once.id_of = [](const Payment& p) { return p.id; };
-  once.replay = [](store::Transaction& tx, const std::string& id) -> Result<Payment> {
-    auto payment = detail::load_payment(tx, id);
-    payment->replayed = true;
-    return std::move(*payment);
-  };
-  return once;
-}
-
 }  // namespace
 
 Result<Drawer> PaymentsService::open_drawer(const Principal& admin, const std::string& office_code,
@@ -203,8 +187,8 @@ Result<Payment> PaymentsService::float_drawer(const Principal& caller, const std
   }
   BARID_TRY(detail::validate_amount(amount));
   const std::int64_t now = clock_ms();
-  auto once =
-      payment_once(caller, idempotency_key, "float_drawer", detail::fingerprint({drawer_id, std::to_string(amount)}));
+  auto once = detail::payment_once(caller, idempotency_key, "float_drawer",
+                                   detail::fingerprint({drawer_id, std::to_string(amount)}));
   once.work = [&](store::Transaction& tx) -> Result<Payment> {
     auto found = drawer_where(tx, ledger_, "id = ?", {drawer_id}, true);
     if (!found) return drawer_not_found();
@@ -238,10 +222,10 @@ Result<Payment> PaymentsService::counter_cash(const Principal& clerk, const Coun
   BARID_ASSIGN_OR_RETURN(auto reference, detail::validate_reference(request.reference));
   const std::int64_t now = clock_ms();
   const std::string kind = cash_in ? "cash_in" : "cash_out";
-  auto once =
-      payment_once(clerk, idempotency_key, kind,
-                   detail::fingerprint({request.office_code, request.account_number, std::to_string(request.amount),
-                                        request.currency.value_or(""), reference.value_or("")}));
+  auto once = detail::payment_once(
+      clerk, idempotency_key, kind,
+      detail::fingerprint({request.office_code, request.account_number, std::to_string(request.amount),
+                           request.currency.value_or(""), reference.value_or("")}));
   once.work = [&](store::Transaction& tx) -> Result<Payment> {
     const auto number = normalize_account_number(request.account_number);
     auto account = number ? detail::load_account(tx, ledger_, *number, !cash_in) : std::nullopt;

@@ -56,6 +56,10 @@ Result<T> run_once(store::Store& store, std::int64_t now_ms, const Once<T>& once
   }
 }
 
+// A Once for a request whose result is a payment (replayed by reading it back); the caller sets `work`.
+Once<Payment> payment_once(const identity::Principal& caller, const std::string& key, const std::string& operation,
+                           std::string fingerprint);
+
 // A fingerprint of a request's fields (joined with a separator no field may hold).
 std::string fingerprint(std::initializer_list<std::string> fields);
 

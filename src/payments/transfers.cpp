@@ -29,20 +29,12 @@ Result<Payment> PaymentsService::transfer(const Principal& caller, const Transfe
   }
   const std::int64_t now = clock_ms();
 
-  detail::Once<Payment> once;
-  once.scope = caller.user_id;
-  once.key = idempotency_key;
-  once.operation = "transfer";
-  once.fingerprint = detail::fingerprint({request.from_account, request.to.account_number.value_or(""),
-                                          request.to.kind ? std::string(identity::to_string(*request.to.kind)) : "",
-                                          request.to.identifier.value_or(""), std::to_string(request.amount),
-                                          request.currency.value_or(""), reference.value_or("")});
-  once.id_of = [](const Payment& p) { return p.id; };
-  once.replay = [](store::Transaction& tx, const std::string& id) -> Result<Payment> {
-    auto payment = detail::load_payment(tx, id);
-    payment->replayed = true;
-    return std::move(*payment);
-  };
+  auto once = detail::payment_once(
+      caller, idempotency_key, "transfer",
+      detail::fingerprint({request.from_account, request.to.account_number.value_or(""),
+                           request.to.kind ? std::string(identity::to_string(*request.to.kind)) : "",
+                           request.to.identifier.value_or(""), std::to_string(request.amount),
+                           request.currency.value_or(""), reference.value_or("")}));
   once.work = [&](store::Transaction& tx) -> Result<Payment> {
     const auto from_number = normalize_account_number(request.from_account);
     // The payer's row is locked first: its daily limit is read and charged under that lock.

@@ -128,8 +128,12 @@ class CheckoutService {
   // The intent waiting for a card order (for the sandbox acquirer's page): order_not_found otherwise.
   Result<Intent> card_order(const std::string& order_id);
 
-  // Marks held intents whose escrow timed out (the ledger voids the transfer itself) as expired.
+  // Marks held intents whose escrow timed out (the ledger voids the transfer itself) as expired, and
+  // frees intents whose card confirmation did not come within an hour (a later approval is then
+  // refused as an unknown order, so the acquirer reverses it).
   int expire_holds(std::size_t limit = 500);
+
+  static constexpr std::int64_t kCardConfirmationTimeoutMs = 60 * 60 * 1000;
 
   CardAcquirer* acquirer() { return acquirer_.get(); }
 
