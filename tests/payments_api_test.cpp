@@ -578,6 +578,19 @@ TEST_P(BillsApiTest, AmountRulesPenaltiesExpiryAndCancellationDecideWhatMayBePai
   EXPECT_EQ(pay(expiring_id, amina_, {{"from_account", amina_account_}}).error_code(), "bill_expired");
   const Json mine = client().get("/api/v1/bills", amina_).json();
   EXPECT_EQ(mine["bills"].size(), 4u);
+  // The biller lists its bills by status, "expired" included though it is never stored.
+  tax_ = node_->log_in("tax");
+  auto issued = [&](const std::string& status) {
+    std::vector<std::string> references;
+    const Json bills = client().get("/api/v1/bills/issued?status=" + status, tax_).json()["bills"];
+    for (const auto& b : bills) references.push_back(b["reference"].get<std::string>());
+    std::sort(references.begin(), references.end());
+    return references;
+  };
+  EXPECT_EQ(issued("expired"), (std::vector<std::string>{"E-1"}));
+  EXPECT_EQ(issued("cancelled"), (std::vector<std::string>{"C-1"}));
+  EXPECT_EQ(issued("partially_paid"), (std::vector<std::string>{"M-1", "P-1"}));
+  EXPECT_EQ(issued("open"), (std::vector<std::string>{}));
   expect_ledger_consistent();
 }
 

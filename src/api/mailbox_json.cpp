@@ -68,17 +68,12 @@ Result<mailbox::RecipientAddress> read_recipient(const Json& body) {
   if (!id) return invalid_input("recipient_required", "the recipient needs an id");
   mailbox::RecipientAddress address;
   address.identifier = *id;
-  const std::string kind = type.value_or("national_id");
-  if (kind == "national_id") {
-    address.kind = identity::PartyKind::citizen;
-  } else if (kind == "registry_number") {
-    address.kind = identity::PartyKind::business;
-  } else if (kind == "authority_code") {
-    address.kind = identity::PartyKind::authority;
-  } else {
+  const auto kind = identity::addressable_kind(type.value_or("national_id"));
+  if (!kind) {
     return invalid_input("invalid_recipient_type",
                          "recipient.type must be national_id, registry_number or authority_code");
   }
+  address.kind = *kind;
   return address;
 }
 

@@ -237,14 +237,8 @@ Result<payments::Payee> payee_field(const Json& body) {
     FieldReader reader(*to);
     BARID_ASSIGN_OR_RETURN(auto type, reader.optional_string("type", 1, 32));
     BARID_ASSIGN_OR_RETURN(payee.identifier, reader.optional_string("id", 1, 64));
-    const std::string kind = type.value_or("national_id");
-    if (kind == "national_id") {
-      payee.kind = identity::PartyKind::citizen;
-    } else if (kind == "registry_number") {
-      payee.kind = identity::PartyKind::business;
-    } else if (kind == "authority_code") {
-      payee.kind = identity::PartyKind::authority;
-    } else {
+    payee.kind = identity::addressable_kind(type.value_or("national_id"));
+    if (!payee.kind) {
       return invalid_input("invalid_payee", "to.type must be national_id, registry_number or authority_code");
     }
     if (!payee.identifier) return invalid_input("invalid_payee", "to.id is required");

@@ -48,32 +48,19 @@ constexpr DemoUser kUsers[] = {
     {"admin", 5, Role::operator_admin, "operator administrator"},
 };
 
-// A demo user as the caller of a service.
-Result<identity::Principal> demo_principal(identity::IdentityService& identity, const std::string& login) {
-  auto user = identity.find_user_by_login(login);
-  if (!user) return std::move(user).error();
-  identity::Principal principal;
-  principal.user_id = user->id;
-  principal.login = user->login;
-  principal.party_id = user->party_id;
-  principal.roles = user->roles;
-  BARID_ASSIGN_OR_RETURN(principal.party, identity.get_party(user->party_id));
-  return principal;
-}
-
 // Postal accounts with money in them, a cash drawer at a post office and the tax authority's bill
 // in Amina's mailbox; the idempotency keys make seeding twice move nothing twice.
 Status seed_demo_payments(Node& node) {
   auto& identity = node.identity();
   auto& payments = node.payments();
-  BARID_ASSIGN_OR_RETURN(auto admin, demo_principal(identity, "admin"));
-  BARID_ASSIGN_OR_RETURN(auto clerk, demo_principal(identity, "clerk"));
-  BARID_ASSIGN_OR_RETURN(auto tax, demo_principal(identity, "tax"));
+  BARID_ASSIGN_OR_RETURN(auto admin, identity.principal_of("admin"));
+  BARID_ASSIGN_OR_RETURN(auto clerk, identity.principal_of("clerk"));
+  BARID_ASSIGN_OR_RETURN(auto tax, identity.principal_of("tax"));
   BARID_ASSIGN_OR_RETURN(auto drawer, payments.open_drawer(admin, "EG-CAI-DOKKI", "EGP", "demo-drawer-egp"));
   BARID_TRY(payments.float_drawer(clerk, drawer.id, 100'000'000, "demo-float-egp"));
   std::map<std::string, std::string> accounts;
   for (const char* login : {"amina", "karim", "souk", "tax"}) {
-    BARID_ASSIGN_OR_RETURN(auto owner, demo_principal(identity, login));
+    BARID_ASSIGN_OR_RETURN(auto owner, identity.principal_of(login));
     payments::OpenAccountRequest request;
     request.currency = "EGP";
     BARID_ASSIGN_OR_RETURN(auto account, payments.open_account(owner, request, std::string("demo-account-") + login));
@@ -125,7 +112,7 @@ Result<std::vector<DemoLogin>> seed_demo_data(Node& node) {
 }
 
 Status seed_demo_letters(Node& node) {
-  BARID_ASSIGN_OR_RETURN(auto sender, demo_principal(node.identity(), "tax"));
+  BARID_ASSIGN_OR_RETURN(auto sender, node.identity().principal_of("tax"));
 
   // The idempotency keys make seeding twice send nothing twice.
   mailbox::LetterInput assessment;

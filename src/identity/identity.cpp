@@ -387,6 +387,20 @@ void IdentityService::log_access(store::Transaction& tx, const Principal& actor,
   record_access(tx, actor, party_id, capacity, action, resource);
 }
 
+Result<Principal> IdentityService::principal_of(const std::string& login) {
+  auto user = find_user_by_login(login);
+  if (!user) return std::move(user).error();
+  Principal principal;
+  principal.user_id = user->id;
+  principal.login = user->login;
+  principal.party_id = user->party_id;
+  principal.roles = user->roles;
+  auto party = get_party(user->party_id);
+  if (!party) return std::move(party).error();
+  principal.party = std::move(*party);
+  return principal;
+}
+
 Result<User> IdentityService::find_user_by_login(const std::string& login) {
   auto normalized = normalize_login(login);
   if (!normalized) return not_found("user_not_found", "no user has this login");

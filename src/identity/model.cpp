@@ -63,6 +63,13 @@ std::string_view identifier_name(PartyKind kind) {
   return "identifier";
 }
 
+std::optional<PartyKind> addressable_kind(std::string_view identifier_name) {
+  for (const auto kind : {PartyKind::citizen, PartyKind::business, PartyKind::authority}) {
+    if (identity::identifier_name(kind) == identifier_name) return kind;
+  }
+  return std::nullopt;
+}
+
 std::string_view to_string(Role role) {
   return to_table(kRoles, role);
 }

@@ -124,9 +124,7 @@ LetterInput letter_for(const LetterTemplate& letter, const std::string& recipien
                        const std::vector<std::pair<std::string, std::string>>& fields,
                        const std::vector<AttachmentInput>& attachments) {
   LetterInput input;
-  input.recipient.kind = recipient_type == "registry_number"  ? identity::PartyKind::business
-                         : recipient_type == "authority_code" ? identity::PartyKind::authority
-                                                              : identity::PartyKind::citizen;
+  input.recipient.kind = identity::addressable_kind(recipient_type).value_or(identity::PartyKind::citizen);
   input.recipient.identifier = recipient;
   input.subject = fill(letter.subject, fields, false);
   input.notification = fill(letter.notification, fields, false);
@@ -561,9 +559,7 @@ BatchService::PreparedChunk BatchService::prepare_chunk(const std::string& batch
     for (const auto& item : items) identifiers_by_type[item.recipient_type].push_back(item.recipient);
     std::map<std::pair<std::string, std::string>, identity::Recipient> recipients;
     for (const auto& [type, identifiers] : identifiers_by_type) {
-      const auto kind = type == "registry_number"  ? identity::PartyKind::business
-                        : type == "authority_code" ? identity::PartyKind::authority
-                                                   : identity::PartyKind::citizen;
+      const auto kind = identity::addressable_kind(type).value_or(identity::PartyKind::citizen);
       for (auto& [given, recipient] : impl.identity.find_recipients(tx, kind, identifiers)) {
         recipients.emplace(std::pair{type, given}, std::move(recipient));
       }

@@ -154,10 +154,7 @@ Status validate_bill(const BillInput& bill) {
 // A bill as written in a file line: the recipient columns name the payer, the fields the bill.
 Result<BillInput> bill_from_row(const mailbox::RecipientRow& row) {
   BillInput bill;
-  const std::string& type = row.recipient_type;
-  bill.payer_kind = type == "registry_number"  ? PartyKind::business
-                    : type == "authority_code" ? PartyKind::authority
-                                               : PartyKind::citizen;
+  bill.payer_kind = identity::addressable_kind(row.recipient_type).value_or(PartyKind::citizen);
   bill.payer_identifier = row.recipient;
   std::map<std::string, std::string> fields(row.fields.begin(), row.fields.end());
   auto field = [&](const char* name) -> std::string {
@@ -271,21 +268,6 @@ mailbox::LetterInput receipt_letter(const Bill& bill, const Payment& payment, st
   letter.references.emplace_back("payment_id", payment.id);
   letter.references.emplace_back("authorization", payment.authorization);
   return letter;
-}
-
-// The biller's user who issued the bill, as the sender of its letters (and their receipts).
-std::optional<Principal> sender_of(identity::IdentityService& identity, const std::string& login) {
-  auto user = identity.find_user_by_login(login);
-  if (!user) return std::nullopt;
-  auto party = identity.get_party(user->party_id);
-  if (!party) return std::nullopt;
-  Principal principal;
-  principal.user_id = user->id;
-  principal.login = user->login;
-  principal.party_id = user->party_id;
-  principal.roles = user->roles;
-  principal.party = std::move(*party);
-  return principal;
 }
 
 Result<Receipt> load_receipt(store::Transaction& tx, const std::string& payment_id, std::int64_t now) {
@@ -493,12 +475,23 @@ Result<std::vector<Bill>> BillService::bills_issued(const Principal& caller, con
                                                     std::size_t limit) {
   BARID_TRY(require_biller(caller));
   const std::int64_t now = payments_.clock_ms();
+  const auto max = static_cast<std::int64_t>(limit);
+  const char* order = " ORDER BY created_at_ms DESC, id DESC LIMIT ?";
   return payments_.store().read<std::vector<Bill>>([&](store::Transaction& tx) {
-    auto bills = bills_where(tx, "biller_party_id = ? ORDER BY created_at_ms DESC, id DESC LIMIT ?",
-                             {caller.party_id, static_cast<std::int64_t>(status ? 10'000 : limit)}, now);
-    if (status) std::erase_if(bills, [&](const Bill& b) { return b.status != *status; });
-    if (bills.size() > limit) bills.resize(limit);
-    return bills;
+    if (!status) return bills_where(tx, std::string("biller_party_id = ?") + order, {caller.party_id, max}, now);
+    // "expired" is not stored: an open or partly paid bill past its expiry is expired when read.
+    if (*status == "expired") {
+      return bills_where(tx,
+                         std::string("biller_party_id = ? AND status IN ('open', 'partially_paid') AND "
+                                     "expires_at_ms IS NOT NULL AND expires_at_ms <= ?") +
+                             order,
+                         {caller.party_id, now, max}, now);
+    }
+    return bills_where(tx,
+                       std::string("biller_party_id = ? AND status = ? AND (status IN ('paid', 'cancelled') OR "
+                                   "expires_at_ms IS NULL OR expires_at_ms > ?)") +
+                           order,
+                       {caller.party_id, *status, now, max}, now);
   });
 }
 
@@ -667,7 +660,8 @@ bool BillService::deliver_letter(bool receipt_letter_wanted, const std::string& 
     letter =
         receipt ? receipt_letter(bills[0], receipt->payment, receipt->log_index, payer) : bill_letter(bills[0], payer);
   });
-  const auto sender = login.empty() ? std::nullopt : sender_of(identity, login);
+  // The biller's user who issued the bill sends its letters (and their receipts).
+  auto sender = login.empty() ? Result<Principal>(not_found("user_not_found", "")) : identity.principal_of(login);
   std::optional<std::string> letter_id;
   std::string error = letter ? "sender_unknown" : "bill_unreadable";
   if (sender && letter) {

@@ -98,6 +98,9 @@ class IdentityService {
   Result<Party> get_party(const std::string& party_id);
   Result<Party> find_party(PartyKind kind, const std::string& identifier);
   Result<User> find_user_by_login(const std::string& login);
+  // The user as a caller, with its party, for work the server does on its behalf (seeding demo
+  // data, sending the letters of bills it issued).
+  Result<Principal> principal_of(const std::string& login);
   // Inside the caller's transaction: the party with this identifier (normalised first), or nullopt.
   std::optional<Recipient> find_recipient(store::Transaction& tx, PartyKind kind, const std::string& identifier) const;
   std::optional<Recipient> recipient_by_id(store::Transaction& tx, const std::string& party_id) const;

@@ -16,6 +16,9 @@ std::optional<PartyKind> party_kind_from_string(std::string_view text);
 // The name of the identifier each kind is addressed by: national_id, registry_number, authority_code,
 // operator_code.
 std::string_view identifier_name(PartyKind kind);
+// The kind a letter or payment addresses by identifier name: national_id, registry_number or
+// authority_code (the operator is not addressed so); nullopt for anything else.
+std::optional<PartyKind> addressable_kind(std::string_view identifier_name);
 
 enum class Role { citizen, business, authority_sender, postal_clerk, carrier, customs_officer, operator_admin };
 inline constexpr Role kAllRoles[] = {Role::citizen, Role::business,        Role::authority_sender, Role::postal_clerk,
