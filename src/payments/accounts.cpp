@@ -209,16 +209,13 @@ Result<Statement> PaymentsService::statement(const Principal& caller, const std:
       query.cursor = page.next_cursor;
     }
 
-    std::map<std::string, Payment> payments;
+    std::set<std::string> payment_ids;
+    for (const auto& t : booked) payment_ids.insert(t.user_data_128.to_string());
+    const auto payments = detail::load_payments(tx, std::vector<std::string>(payment_ids.begin(), payment_ids.end()));
     std::set<std::string> party_ids;
-    for (const auto& t : booked) {
-      const auto id = t.user_data_128.to_string();
-      if (payments.contains(id)) continue;
-      if (auto payment = detail::load_payment(tx, id)) {
-        if (payment->from_party_id) party_ids.insert(*payment->from_party_id);
-        if (payment->to_party_id) party_ids.insert(*payment->to_party_id);
-        payments.emplace(id, std::move(*payment));
-      }
+    for (const auto& [id, payment] : payments) {
+      if (payment.from_party_id) party_ids.insert(*payment.from_party_id);
+      if (payment.to_party_id) party_ids.insert(*payment.to_party_id);
     }
     const auto parties =
         identity::IdentityService::parties_by_id(tx, std::vector<std::string>(party_ids.begin(), party_ids.end()));

@@ -103,6 +103,32 @@ std::string hmac_hex(std::string_view secret, std::string_view body) {
   return crypto::hex_encode(mac);
 }
 
+// Puts the intent's amount in escrow: a pending transfer from `from.debit` (with `from.code`) to the
+// merchant's account, timing out with the escrow period; `payment` says who pays and how. The
+// intent becomes held; the caller saves it.
+Status hold_in_escrow(store::Transaction& tx, ledger::LedgerService& ledger, Intent& intent, Payment payment,
+                      const detail::Leg& from, std::int64_t now) {
+  const auto merchant = detail::load_account(tx, ledger, intent.merchant_account, false);
+  if (!merchant) return conflict("account_closed", "the merchant's account is gone");
+  detail::Movement movement;
+  movement.payment = std::move(payment);
+  Payment& p = movement.payment;
+  p.kind = "checkout";
+  p.currency = intent.currency;
+  p.amount = intent.amount;
+  p.to_account = intent.merchant_account;
+  p.to_party_id = intent.merchant_party_id;
+  p.reference = intent.order_reference;
+  movement.main = {
+      from.debit, merchant->account.ledger_account_id, intent.amount,
+      from.code,  ledger::transfer_flags::pending,     static_cast<std::uint32_t>(intent.escrow_days * 86'400)};
+  BARID_ASSIGN_OR_RETURN(auto recorded, detail::record_movement(tx, ledger, std::move(movement), now));
+  intent.status = "held";
+  intent.escrow_payment_id = recorded.id;
+  intent.hold_expires_at_ms = now + intent.escrow_days * kDayMs;
+  return {};
+}
+
 detail::Once<Intent> intent_once(const Principal& caller, const std::string& key, const std::string& operation,
                                  std::string fingerprint) {
   detail::Once<Intent> once;
@@ -235,33 +261,18 @@ Result<Intent> CheckoutService::pay(const Principal& buyer, const std::string& i
       return invalid_input("same_account", "a shop cannot pay itself");
     }
     BARID_TRY(detail::charge_daily_limit(tx, *payer, intent->amount, now));
-    const auto merchant = detail::load_account(tx, ledger, intent->merchant_account, false);
-    detail::Movement movement;
-    Payment& p = movement.payment;
-    p.kind = "checkout";
+    detail::Leg from{payer->account.ledger_account_id};
+    from.code = transfer_codes::checkout;
+    Payment p;
     p.channel = "checkout";
-    p.currency = intent->currency;
-    p.amount = intent->amount;
     p.from_account = payer->account.number;
-    p.to_account = intent->merchant_account;
     p.from_party_id = payer->account.party_id;
-    p.to_party_id = intent->merchant_party_id;
-    p.reference = intent->order_reference;
     p.actor_user_id = buyer.user_id;
     p.actor_capacity = access.capacity;
-    movement.main = {payer->account.ledger_account_id,
-                     merchant->account.ledger_account_id,
-                     intent->amount,
-                     transfer_codes::checkout,
-                     ledger::transfer_flags::pending,
-                     static_cast<std::uint32_t>(intent->escrow_days * 86'400)};
-    BARID_ASSIGN_OR_RETURN(auto payment, detail::record_movement(tx, ledger, std::move(movement), now));
-    intent->status = "held";
+    BARID_TRY(hold_in_escrow(tx, ledger, *intent, std::move(p), from, now));
     intent->method = "postal_account";
     intent->payer_party_id = payer->account.party_id;
     intent->payer_account = payer->account.number;
-    intent->escrow_payment_id = payment.id;
-    intent->hold_expires_at_ms = now + intent->escrow_days * kDayMs;
     save_state(tx, *intent, now);
     return *load_intent(tx, "id", intent->id, false);
   };
@@ -332,29 +343,14 @@ Result<Intent> CheckoutService::card_callback(std::string_view body, std::string
       return make_error(ErrorKind::unprocessable, "callback_mismatch",
                         "the acquirer confirmed another amount or currency than the order's");
     }
-    const auto merchant = detail::load_account(tx, ledger, intent->merchant_account, false);
-    detail::Movement movement;
-    Payment& p = movement.payment;
-    p.kind = "checkout";
+    detail::Leg from{detail::operator_account(tx, ledger, account_codes::card_settlement, intent->currency)};
+    from.code = transfer_codes::card_payment;
+    Payment p;
     p.channel = "card";
-    p.currency = intent->currency;
-    p.amount = intent->amount;
-    p.to_account = intent->merchant_account;
     p.from_party_id = intent->payer_party_id;
-    p.to_party_id = intent->merchant_party_id;
-    p.reference = intent->order_reference;
     p.actor_user_id = "acquirer:" + acquirer_->name();
     p.actor_capacity = "acquirer";
-    movement.main = {detail::operator_account(tx, ledger, account_codes::card_settlement, intent->currency),
-                     merchant->account.ledger_account_id,
-                     intent->amount,
-                     transfer_codes::card_payment,
-                     ledger::transfer_flags::pending,
-                     static_cast<std::uint32_t>(intent->escrow_days * 86'400)};
-    BARID_ASSIGN_OR_RETURN(auto payment, detail::record_movement(tx, ledger, std::move(movement), now));
-    intent->status = "held";
-    intent->escrow_payment_id = payment.id;
-    intent->hold_expires_at_ms = now + intent->escrow_days * kDayMs;
+    BARID_TRY(hold_in_escrow(tx, ledger, *intent, std::move(p), from, now));
     save_state(tx, *intent, now);
     return *load_intent(tx, "id", intent->id, false);
   });

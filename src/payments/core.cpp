@@ -303,31 +303,57 @@ Result<Payment> record_movement(store::Transaction& tx, ledger::LedgerService& l
   return p;
 }
 
-std::optional<Payment> load_payment(store::Transaction& tx, const std::string& id) {
-  const auto row = tx.query_one(
-      "SELECT id, kind, channel, currency, amount, fee, from_account, to_account, from_party_id, to_party_id, "
-      "reference, authorization_code, actor_user_id, actor_capacity, office_code, created_at_ms FROM payments "
-      "WHERE id = ?",
-      {id});
-  if (!row) return std::nullopt;
+namespace {
+
+constexpr const char* kPaymentColumns =
+    "id, kind, channel, currency, amount, fee, from_account, to_account, from_party_id, to_party_id, reference, "
+    "authorization_code, actor_user_id, actor_capacity, office_code, created_at_ms";
+
+Payment payment_at(const store::Row& row) {
   Payment p;
-  p.id = row->text(0);
-  p.kind = row->text(1);
-  p.channel = row->text(2);
-  p.currency = row->text(3);
-  p.amount = row->int64(4);
-  p.fee = row->int64(5);
-  p.from_account = row->optional_text(6);
-  p.to_account = row->optional_text(7);
-  p.from_party_id = row->optional_text(8);
-  p.to_party_id = row->optional_text(9);
-  p.reference = row->optional_text(10);
-  p.authorization = row->text(11);
-  p.actor_user_id = row->text(12);
-  p.actor_capacity = row->text(13);
-  p.office_code = row->optional_text(14);
-  p.created_at_ms = row->int64(15);
+  p.id = row.text(0);
+  p.kind = row.text(1);
+  p.channel = row.text(2);
+  p.currency = row.text(3);
+  p.amount = row.int64(4);
+  p.fee = row.int64(5);
+  p.from_account = row.optional_text(6);
+  p.to_account = row.optional_text(7);
+  p.from_party_id = row.optional_text(8);
+  p.to_party_id = row.optional_text(9);
+  p.reference = row.optional_text(10);
+  p.authorization = row.text(11);
+  p.actor_user_id = row.text(12);
+  p.actor_capacity = row.text(13);
+  p.office_code = row.optional_text(14);
+  p.created_at_ms = row.int64(15);
   return p;
+}
+
+}  // namespace
+
+std::optional<Payment> load_payment(store::Transaction& tx, const std::string& id) {
+  const auto row = tx.query_one(std::string("SELECT ") + kPaymentColumns + " FROM payments WHERE id = ?", {id});
+  if (!row) return std::nullopt;
+  return payment_at(*row);
+}
+
+std::map<std::string, Payment> load_payments(store::Transaction& tx, const std::vector<std::string>& ids) {
+  std::map<std::string, Payment> payments;
+  constexpr std::size_t kChunk = 256;  // within both databases' parameter limits
+  for (std::size_t first = 0; first < ids.size(); first += kChunk) {
+    const std::size_t count = std::min(kChunk, ids.size() - first);
+    std::string sql = std::string("SELECT ") + kPaymentColumns + " FROM payments WHERE id IN (?";
+    for (std::size_t i = 1; i < count; ++i) sql += ", ?";
+    sql += ")";
+    const std::vector<store::Value> params(ids.begin() + static_cast<std::ptrdiff_t>(first),
+                                           ids.begin() + static_cast<std::ptrdiff_t>(first + count));
+    for (const auto& row : tx.query(sql, params)) {
+      auto payment = payment_at(row);
+      payments.emplace(payment.id, std::move(payment));
+    }
+  }
+  return payments;
 }
 
 std::string new_authorization_code() {

@@ -6,6 +6,7 @@
 #include <barid/payments/payments.hpp>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -126,6 +127,8 @@ struct Movement {
 Result<Payment> record_movement(store::Transaction& tx, ledger::LedgerService& ledger, Movement movement,
                                 std::int64_t now_ms);
 std::optional<Payment> load_payment(store::Transaction& tx, const std::string& id);
+// Many at once (a statement's), keyed by id; ids without a payment are absent.
+std::map<std::string, Payment> load_payments(store::Transaction& tx, const std::vector<std::string>& ids);
 
 std::string new_authorization_code();
 Status validate_amount(std::int64_t amount);
