@@ -7,6 +7,7 @@
 #include <barid/ledger/ledger.hpp>
 #include <barid/mailbox/batches.hpp>
 #include <barid/mailbox/mailbox.hpp>
+#include <barid/parcels/parcels.hpp>
 #include <barid/payments/bills.hpp>
 #include <barid/payments/checkout.hpp>
 #include <barid/payments/payments.hpp>
@@ -236,6 +237,32 @@ class AuthorizationMatrix : public ::testing::TestWithParam<std::string> {
   void add_payment_cases(std::map<std::string, RouteCase>& c);
   void add_bill_cases(std::map<std::string, RouteCase>& c);
   void add_checkout_cases(std::map<std::string, RouteCase>& c);
+  void add_parcel_cases(std::map<std::string, RouteCase>& c);
+
+  // An item the login sent (created through the service), addressed to the bystander.
+  std::string item_of(const std::string& login) {
+    auto cached = items_.find(login);
+    if (cached != items_.end()) return cached->second;
+    auto& parcels = node_->node().parcels();
+    if (!range_ready_) {
+      auto range = parcels.add_range(principal_of("actor-operatoradmin"), "CP", "EG", 0, 99'999);
+      if (!range) throw std::runtime_error("range: " + range.error().code);
+      range_ready_ = true;
+    }
+    parcels::ItemInput input;
+    input.product = "C";
+    input.sender = {.country = "EG", .name = "مرسل", .street = "1 شارع النيل", .city = "القاهرة"};
+    input.addressee = {.country = "EG", .name = "مستلم", .street = "2 شارع النيل", .city = "الجيزة"};
+    input.addressee_party = parcels::AddresseeParty{PartyKind::citizen, "19990000000002"};
+    input.weight_g = 500;
+    input.length_mm = input.width_mm = input.height_mm = 100;
+    auto item = parcels.create_item(full_principal(login), input, "matrix-item-" + next());
+    if (!item) throw std::runtime_error("item: " + item.error().code);
+    items_[login] = item->id;
+    return item->id;
+  }
+  std::map<std::string, std::string> items_;
+  bool range_ready_ = false;
 
   // Parties whose users hold postal accounts: citizens, businesses and authorities.
   static bool holds_accounts(const Actor& actor) {
@@ -669,6 +696,7 @@ void AuthorizationMatrix::add_mailbox_cases(std::map<std::string, RouteCase>& c,
   add_payment_cases(c);
   add_bill_cases(c);
   add_checkout_cases(c);
+  add_parcel_cases(c);
 }
 
 // The ledger engine's own routes move money between any accounts: operator administrators only.
@@ -1073,6 +1101,109 @@ void AuthorizationMatrix::add_checkout_cases(std::map<std::string, RouteCase>& c
         return Call{"/api/v1/sandbox-acquirer/orders/" + card_order().second + "/complete", {{"approved", true}}, {}};
       },
       everyone};
+}
+
+// Parcels: admins manage id ranges; businesses, citizens and clerks ship; an item is seen by its
+// parties and by postal staff; staff scan; tracking and the product list are public.
+void AuthorizationMatrix::add_parcel_cases(std::map<std::string, RouteCase>& c) {
+  const std::string missing = parcels::make_s10("CP", 99'999'999, "EG");
+  const auto admin = [](const Actor& actor, Target) { return is_any(actor, {Role::operator_admin}); };
+  const auto staff = [](const Actor& actor, Target) {
+    return is_any(actor, {Role::carrier, Role::postal_clerk, Role::customs_officer, Role::operator_admin});
+  };
+  const auto shipper = [](const Actor& actor) { return is_any(actor, {Role::business, Role::citizen}); };
+  c["POST /api/v1/id-ranges"] = {
+      false,
+      [this](const Actor&, Target) {
+        const std::int64_t first = 200'000 + 100 * std::stoll(next());
+        return Call{"/api/v1/id-ranges",
+                    {{"service", "CA"}, {"country", "EG"}, {"first_serial", first}, {"last_serial", first + 99}},
+                    {}};
+      },
+      admin};
+  c["GET /api/v1/id-ranges"] = {false,
+                                [](const Actor&, Target) {
+                                  return Call{"/api/v1/id-ranges", nullptr, {}};
+                                },
+                                admin};
+  for (const char* action : {"activate", "deactivate"}) {
+    c[std::string("POST /api/v1/id-ranges/{id}/") + action] = {
+        false,
+        [this, action](const Actor&, Target) {
+          item_of("victim");  // makes the range
+          // The shared range stays active: deactivating it is tried on a range of its own.
+          const std::int64_t first = 100 * std::stoll(next());
+          auto range =
+              node_->node().parcels().add_range(principal_of("actor-operatoradmin"), "CB", "EG", first, first + 99);
+          if (!range) throw std::runtime_error("range: " + range.error().code);
+          return Call{"/api/v1/id-ranges/" + range->id + "/" + action, nullptr, {}};
+        },
+        admin};
+  }
+  c["GET /api/v1/products"] = {false,
+                               [](const Actor&, Target) {
+                                 return Call{"/api/v1/products", nullptr, {}};
+                               },
+                               everyone};
+  c["POST /api/v1/items"] = {
+      false,
+      [this](const Actor&, Target) {
+        item_of("victim");  // makes the range
+        const Json address = {{"country", "EG"}, {"name", "س"}, {"street", "1 شارع"}, {"city", "القاهرة"}};
+        return Call{"/api/v1/items",
+                    {{"product", "C"},
+                     {"sender", address},
+                     {"addressee", address},
+                     {"weight_g", 100},
+                     {"length_mm", 100},
+                     {"width_mm", 100},
+                     {"height_mm", 100}},
+                    {{"Idempotency-Key", "p-" + next()}}};
+      },
+      [](const Actor& actor, Target) {
+        return is_any(actor, {Role::business, Role::citizen, Role::postal_clerk});
+      }};
+  c["GET /api/v1/items"] = {false, [](const Actor&, Target) { return Call{"/api/v1/items", nullptr, {}}; }, signed_in};
+  for (const char* suffix : {"", "/events", "/label.pdf"}) {
+    c[std::string("GET /api/v1/items/{id}") + suffix] = {
+        true,
+        [this, missing, shipper, suffix](const Actor& actor, Target target) {
+          std::string id = missing;
+          if (target == Target::own) id = shipper(actor) ? item_of(actor.login) : item_of("victim");
+          if (target == Target::other) id = item_of("victim");
+          return Call{"/api/v1/items/" + id + suffix, nullptr, {}};
+        },
+        [shipper, staff](const Actor& actor, Target target) {
+          if (target == Target::missing) return false;
+          return (target == Target::own && shipper(actor)) || staff(actor, target);
+        }};
+  }
+  c["POST /api/v1/scans"] = {
+      false,
+      [this](const Actor&, Target) {
+        return Call{
+            "/api/v1/scans", {{"item", item_of("victim")}, {"code", "EMB"}, {"time", "2026-11-23T10:00:00Z"}}, {}};
+      },
+      staff};
+  c["POST /api/v1/scans/files"] = {false,
+                                   [this](const Actor&, Target) {
+                                     Call call{"/api/v1/scans/files", nullptr, {}};
+                                     call.raw_body =
+                                         "item,code,time\n" + item_of("victim") + ",EMC,2026-11-23T11:00:00Z\n";
+                                     call.raw_type = "text/csv";
+                                     return call;
+                                   },
+                                   staff};
+  c["GET /api/v1/scans/orphans"] = {false,
+                                    [](const Actor&, Target) {
+                                      return Call{"/api/v1/scans/orphans", nullptr, {}};
+                                    },
+                                    staff};
+  c["GET /api/v1/track/{id}"] = {false,
+                                 [this](const Actor&, Target) {
+                                   return Call{"/api/v1/track/" + item_of("victim"), nullptr, {}};
+                                 },
+                                 everyone};
 }
 
 TEST_P(AuthorizationMatrix, EveryRouteRoleAndObjectGetsOnlyTheAnswerItShould) {

@@ -104,6 +104,7 @@ Api::Api(Services services, ApiOptions options)
   add_bill_routes();
   add_checkout_routes();
   add_counter_routes();
+  add_parcel_routes();
 }
 
 Api::~Api() = default;

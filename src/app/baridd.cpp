@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   // Letters with attachments and bulk files: the letter's limit plus room for the multipart framing.
   // Letters with attachments, and batches of 8,190 transfers or accounts.
   server_options.upload_path_prefixes = {"/api/v1/letters", "/api/v1/letter-batches", "/api/v1/mailbox/letters/",
-                                         "/api/v1/ledger/", "/api/v1/bills/files"};
+                                         "/api/v1/ledger/", "/api/v1/bills/files",    "/api/v1/scans/files"};
   server_options.max_upload_body_bytes = config.max_letter_bytes + config.max_letter_bytes / 3 + 1024 * 1024;
   server_options.max_header_bytes = config.max_header_bytes;
   server_options.request_timeout_ms = config.request_timeout_ms;
@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
   }
   api::Api api(
       {opened.store(), opened.identity(), opened.migrations(), opened.mailbox(), opened.batches(), opened.log(),
-       opened.operator_key(), opened.ledger(), opened.payments(), opened.bills(), opened.checkout()},
+       opened.operator_key(), opened.ledger(), opened.payments(), opened.bills(), opened.checkout(), opened.parcels()},
       {config.trust_forwarded_for, "0.1.0", config.clock});
   try {
     http::Server server(

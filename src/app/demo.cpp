@@ -1,6 +1,7 @@
 // Demo data for `make run` and the golden-path story: one user for every role.
 #include <barid/app/node.hpp>
 #include <barid/mailbox/mailbox.hpp>
+#include <barid/parcels/parcels.hpp>
 #include <barid/payments/bills.hpp>
 #include <barid/payments/payments.hpp>
 
@@ -82,6 +83,20 @@ Status seed_demo_payments(Node& node) {
   return {};
 }
 
+// S10 id ranges for every product, for Algeria (the merchant's country) and Egypt, once.
+Status seed_demo_parcels(Node& node) {
+  BARID_ASSIGN_OR_RETURN(auto admin, node.identity().principal_of("admin"));
+  auto& parcels = node.parcels();
+  BARID_ASSIGN_OR_RETURN(auto existing, parcels.ranges(admin));
+  if (!existing.empty()) return {};
+  for (const char* country : {"DZ", "EG"}) {
+    for (const char* service : {"RR", "LA", "CP", "HA", "EE"}) {
+      BARID_TRY(parcels.add_range(admin, service, country, 1'000'000, 9'999'999));
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::vector<DemoLogin>> seed_demo_data(Node& node) {
@@ -108,6 +123,7 @@ Result<std::vector<DemoLogin>> seed_demo_data(Node& node) {
   }
   BARID_TRY(seed_demo_letters(node));
   BARID_TRY(seed_demo_payments(node));
+  BARID_TRY(seed_demo_parcels(node));
   return logins;
 }
 

@@ -6,6 +6,7 @@
 #include <barid/mailbox/batches.hpp>
 #include <barid/mailbox/mailbox.hpp>
 #include <barid/notify/outbox.hpp>
+#include <barid/parcels/parcels.hpp>
 #include <barid/payments/bills.hpp>
 #include <barid/payments/checkout.hpp>
 #include <barid/payments/payments.hpp>
@@ -121,6 +122,7 @@ std::vector<store::Migration> all_migrations() {
   for (auto& migration : mailbox::MailboxService::migrations()) migrations.push_back(std::move(migration));
   for (auto& migration : ledger::LedgerService::migrations()) migrations.push_back(std::move(migration));
   for (auto& migration : payments::PaymentsService::migrations()) migrations.push_back(std::move(migration));
+  for (auto& migration : parcels::ParcelsService::migrations()) migrations.push_back(std::move(migration));
   for (auto& migration : notify::Outbox::migrations()) migrations.push_back(std::move(migration));
   std::sort(migrations.begin(), migrations.end(), [](const auto& a, const auto& b) { return a.version < b.version; });
   return migrations;
@@ -209,6 +211,11 @@ Result<std::unique_ptr<Node>> Node::open(const Config& config, bool migrate) {
                       "card_acquirer must be empty or \"sandbox\", not \"" + config.card_acquirer + "\"");
   }
   node->checkout_ = std::make_unique<payments::CheckoutService>(*node->payments_, std::move(acquirer));
+  parcels::ParcelsOptions parcels_options;
+  parcels_options.clock = config.clock;
+  node->parcels_ = std::make_unique<parcels::ParcelsService>(*node->store_, *node->identity_, node->mailbox_.get(),
+                                                             node->checkout_.get(), parcels_options);
+  node->parcels_->register_export(*node->identity_);
 
   notify::SmtpOptions smtp;
   smtp.url = config.smtp_url;
@@ -251,6 +258,8 @@ void Node::run_background_once() {
   guarded("ledger_timeouts", [&] { ledger_->expire_pending(); });
   guarded("bill_letters", [&] { bills_->deliver_letters(); });
   guarded("escrow_timeouts", [&] { checkout_->expire_holds(); });
+  guarded("parcel_notices", [&] { parcels_->send_notices(); });
+  guarded("parcel_escrows", [&] { parcels_->settle_escrows(); });
   guarded("idempotency_keys", [&] {
     const std::int64_t before = clock_ms() - std::int64_t{config_.idempotency_retention_days} * 24 * 60 * 60 * 1000;
     ledger_->forget_requests(before);

@@ -20,4 +20,27 @@ void append_utf8(std::string& out, char32_t code_point) {
   }
 }
 
+std::string normalize_digits(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (i + 1 < text.size()) {
+      const auto next = static_cast<unsigned char>(text[i + 1]);
+      if (byte == 0xD9 && next >= 0xA0 && next <= 0xA9) {  // U+0660..U+0669 Arabic-Indic
+        out.push_back(static_cast<char>('0' + (next - 0xA0)));
+        ++i;
+        continue;
+      }
+      if (byte == 0xDB && next >= 0xB0 && next <= 0xB9) {  // U+06F0..U+06F9 Eastern Arabic-Indic
+        out.push_back(static_cast<char>('0' + (next - 0xB0)));
+        ++i;
+        continue;
+      }
+    }
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
 }  // namespace barid

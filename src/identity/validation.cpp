@@ -1,4 +1,5 @@
 #include <barid/core/json.hpp>
+#include <barid/core/utf8.hpp>
 #include <barid/identity/identity.hpp>
 
 #include <cctype>
@@ -6,26 +7,7 @@
 namespace barid::identity {
 
 std::string normalize_digits(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (i + 1 < text.size()) {
-      const auto next = static_cast<unsigned char>(text[i + 1]);
-      if (byte == 0xD9 && next >= 0xA0 && next <= 0xA9) {  // U+0660..U+0669 Arabic-Indic
-        out.push_back(static_cast<char>('0' + (next - 0xA0)));
-        ++i;
-        continue;
-      }
-      if (byte == 0xDB && next >= 0xB0 && next <= 0xB9) {  // U+06F0..U+06F9 Eastern Arabic-Indic
-        out.push_back(static_cast<char>('0' + (next - 0xB0)));
-        ++i;
-        continue;
-      }
-    }
-    out.push_back(text[i]);
-  }
-  return out;
+  return barid::normalize_digits(text);
 }
 
 Status validate_password(std::string_view password) {

@@ -39,13 +39,13 @@ TestNode::TestNode(const std::string& backend, http::ServerOptions server_option
   api_ =
       std::make_unique<api::Api>(api::Services{node_->store(), node_->identity(), node_->migrations(), node_->mailbox(),
                                                node_->batches(), node_->log(), node_->operator_key(), node_->ledger(),
-                                               node_->payments(), node_->bills(), node_->checkout()},
+                                               node_->payments(), node_->bills(), node_->checkout(), node_->parcels()},
                                  api::ApiOptions{false, "0.1.0", [this] { return clock_ms(); }});
   server_options.host = "127.0.0.1";
   server_options.port = 0;
   if (server_options.upload_path_prefixes.empty()) {
     server_options.upload_path_prefixes = {"/api/v1/letters", "/api/v1/letter-batches", "/api/v1/mailbox/letters/",
-                                           "/api/v1/ledger/", "/api/v1/bills/files"};
+                                           "/api/v1/ledger/", "/api/v1/bills/files",    "/api/v1/scans/files"};
     server_options.max_upload_body_bytes = config.max_letter_bytes + config.max_letter_bytes / 3 + 1024 * 1024;
   }
   if (server_options.threads == 0) server_options.threads = 4;

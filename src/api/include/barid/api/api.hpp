@@ -29,6 +29,9 @@ class PaymentsService;
 class BillService;
 class CheckoutService;
 }  // namespace barid::payments
+namespace barid::parcels {
+class ParcelsService;
+}
 
 namespace barid::api {
 
@@ -45,6 +48,7 @@ struct Services {
   payments::PaymentsService& payments;
   payments::BillService& bills;
   payments::CheckoutService& checkout;
+  parcels::ParcelsService& parcels;
 };
 
 struct ApiOptions {
@@ -86,6 +90,7 @@ class Api {
   void add_counter_routes();
   void add_bill_routes();
   void add_checkout_routes();
+  void add_parcel_routes();
 
   Services services_;
   ApiOptions options_;

@@ -33,6 +33,9 @@ class PaymentsService;
 class BillService;
 class CheckoutService;
 }  // namespace barid::payments
+namespace barid::parcels {
+class ParcelsService;
+}
 
 namespace barid::app {
 
@@ -121,6 +124,7 @@ class Node {
   payments::PaymentsService& payments() { return *payments_; }
   payments::BillService& bills() { return *bills_; }
   payments::CheckoutService& checkout() { return *checkout_; }
+  parcels::ParcelsService& parcels() { return *parcels_; }
   notify::Outbox& outbox() { return *outbox_; }
   const std::vector<store::Migration>& migrations() const { return migrations_; }
   const Config& config() const { return config_; }
@@ -146,6 +150,7 @@ class Node {
   std::unique_ptr<payments::PaymentsService> payments_;
   std::unique_ptr<payments::BillService> bills_;
   std::unique_ptr<payments::CheckoutService> checkout_;
+  std::unique_ptr<parcels::ParcelsService> parcels_;
   std::unique_ptr<notify::Transport> transport_;
   std::unique_ptr<notify::Outbox> outbox_;
 };

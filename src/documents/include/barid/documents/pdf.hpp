@@ -1,6 +1,7 @@
 // The PDF documents Barid produces: the bilingual (Arabic/Latin) evidence receipt a party prints and
-// verifies through its QR code, and print-ready A4 batches of letters for hybrid mail (printed,
-// enveloped and posted by a print centre). Rendering is Pango/HarfBuzz/Cairo; safe from many threads.
+// verifies through its QR code, print-ready A4 batches of letters for hybrid mail (printed,
+// enveloped and posted by a print centre), and A6 parcel labels with the item's barcode.
+// Rendering is Pango/HarfBuzz/Cairo (barcodes encoded by libzint); safe from many threads.
 #pragma once
 
 #include <cstddef>
@@ -66,6 +67,30 @@ struct PrintLetter {
 // (`created_at_ms`, clamped to the years 1970–9999, is also the PDF's creation date).
 std::string render_print_batch_pdf(const std::string& batch_id, std::int64_t created_at_ms,
                                    const std::vector<PrintLetter>& letters);
+
+struct ParcelLabel {
+  std::string item_id;                    // UPU S10 id, e.g. "CP123456785DZ" (13 chars, already validated)
+  std::string product_code;               // "C", "H", "E", "R", "L"
+  std::string product_ar, product_latin;  // e.g. "طرد", "Parcel"
+  std::string weight;                     // already formatted, e.g. "1.250 kg"
+  // Address lines: the Arabic original and its Latin form (either may be empty).
+  std::vector<std::string> sender_ar, sender_latin;
+  std::vector<std::string> addressee_ar, addressee_latin;
+  std::string origin_country, destination_country;  // ISO alpha-2
+  std::string customs_note;                         // e.g. "CN 23" or empty
+  std::string date;                                 // e.g. "2026-11-23"
+};
+
+// One A6 page (105 × 148 mm): the product code, product name and weight; origin → destination, date
+// and customs note; a "From / من" block and a larger "To / إلى" block, each with its Latin lines on
+// the left (left-aligned) and its Arabic lines on the right (right-aligned, right to left), or one
+// of them across the width, in the largest size at which they fit (at the smallest, the lines that
+// do not fit are dropped and "…" marks the cut); at the foot the item id as a Code 128 barcode
+// (vector bars, 0.3 to 0.42 mm per module, 18 mm high, a 10-module quiet zone each side) above the
+// id in large monospace, grouped "CP 123 456 785 DZ". More than kMaxAddressLines in any of the four
+// address vectors: std::length_error. An `item_id` that is not 13 printable ASCII characters
+// (U+0021–U+007E, no space) is the caller's defect: std::invalid_argument. Returns the PDF bytes.
+std::string render_parcel_label_pdf(const ParcelLabel& label);
 
 // Rendering keeps fonts per thread (a thread's go when it exits) and fontconfig's configuration for
 // the process. This frees the calling thread's and the configuration, so that leak checkers find
