@@ -1204,6 +1204,70 @@ void AuthorizationMatrix::add_parcel_cases(std::map<std::string, RouteCase>& c) 
                                    return Call{"/api/v1/track/" + item_of("victim"), nullptr, {}};
                                  },
                                  everyone};
+
+  // Quality of service: calendars, standards and reports are the operator admins'. Each new
+  // standard takes a route of its own (countries picked by the counter), so none already exists.
+  const auto fresh_route = [this] {
+    static const std::vector<std::string> countries = [] {
+      std::vector<std::string> out;
+      for (char first = 'A'; first <= 'Z'; ++first) {
+        for (char second = 'A'; second <= 'Z'; ++second) {
+          const std::string code{first, second};
+          if (parcels::is_country_code(code)) out.push_back(code);
+        }
+      }
+      return out;
+    }();
+    const auto n = static_cast<std::size_t>(std::stoll(next()));
+    return std::pair{countries[n % countries.size()], countries[(n / countries.size()) % countries.size()]};
+  };
+  c["PUT /api/v1/quality/calendars/{country}"] = {
+      false,
+      [](const Actor&, Target) {
+        return Call{"/api/v1/quality/calendars/EG", {{"weekend", {"fri", "sat"}}, {"holidays", {"2026-01-07"}}}, {}};
+      },
+      admin};
+  c["GET /api/v1/quality/calendars"] = {false,
+                                        [](const Actor&, Target) {
+                                          return Call{"/api/v1/quality/calendars", nullptr, {}};
+                                        },
+                                        admin};
+  c["POST /api/v1/quality/standards"] = {
+      false,
+      [fresh_route](const Actor&, Target) {
+        const auto [origin, destination] = fresh_route();
+        return Call{"/api/v1/quality/standards",
+                    {{"product", "C"}, {"origin", origin}, {"destination", destination}, {"days", 3}},
+                    {}};
+      },
+      admin};
+  c["GET /api/v1/quality/standards"] = {false,
+                                        [](const Actor&, Target) {
+                                          return Call{"/api/v1/quality/standards", nullptr, {}};
+                                        },
+                                        admin};
+  c["DELETE /api/v1/quality/standards/{id}"] = {
+      true,
+      [this, fresh_route](const Actor&, Target target) {
+        std::string id = "std_00000000-0000-7000-8000-000000000000";
+        if (target != Target::missing) {
+          const auto [origin, destination] = fresh_route();
+          auto standard = node_->node().parcels().add_standard(principal_of("actor-operatoradmin"),
+                                                               {"E", origin, destination, 2, 12 * 60});
+          if (!standard) throw std::runtime_error("standard: " + standard.error().code);
+          id = standard->id;
+        }
+        return Call{"/api/v1/quality/standards/" + id, nullptr, {}};
+      },
+      [](const Actor& actor, Target target) {
+        return is_any(actor, {Role::operator_admin}) && target != Target::missing;
+      }};
+  c["GET /api/v1/quality/report"] = {
+      false,
+      [](const Actor&, Target) {
+        return Call{"/api/v1/quality/report?from=2026-01-01&to=2026-01-31&format=csv", nullptr, {}};
+      },
+      admin};
 }
 
 TEST_P(AuthorizationMatrix, EveryRouteRoleAndObjectGetsOnlyTheAnswerItShould) {

@@ -1,12 +1,15 @@
 // Routes of parcels: id ranges (admins), shipping an item and its label, the sender's and the
 // addressee's views, scans one by one or as files (carriers, clerks, customs, admins), orphan scans,
-// and public tracking without login.
+// public tracking without login, and the quality of service: working-day calendars, delivery
+// standards and the on-time report in JSON or CSV (admins).
 #include "mailbox_json.hpp"
 #include "payments_json.hpp"
 
 #include <barid/api/api.hpp>
 #include <barid/core/time.hpp>
 #include <barid/parcels/parcels.hpp>
+
+#include <cstdio>
 
 namespace barid::api {
 
@@ -21,6 +24,17 @@ Json optional_time(const std::optional<std::int64_t>& ms) {
 }
 Json optional_int(const std::optional<std::int64_t>& value) {
   return value ? Json(*value) : Json();
+}
+
+Json quality_json(const std::optional<parcels::ItemQuality>& quality) {
+  if (!quality) return Json();
+  const auto& q = *quality;
+  return {{"standard_days", q.standard_days},
+          {"posting_day", parcels::format_day(q.posting_day)},
+          {"due_day", parcels::format_day(q.due_day)},
+          {"first_attempt_day", q.first_attempt_day ? Json(parcels::format_day(*q.first_attempt_day)) : Json()},
+          {"on_time", q.on_time ? Json(*q.on_time) : Json()},
+          {"transit_days", q.transit_days ? Json(*q.transit_days) : Json()}};
 }
 
 Json item_json(const parcels::Item& i) {
@@ -52,7 +66,8 @@ Json item_json(const parcels::Item& i) {
           {"office", optional_json(i.office)},
           {"created_at", format_utc_ms(i.created_at_ms)},
           {"label_url", "/api/v1/items/" + i.id + "/label.pdf"},
-          {"tracking_url", "/api/v1/track/" + i.id}};
+          {"tracking_url", "/api/v1/track/" + i.id},
+          {"quality", quality_json(i.quality)}};
 }
 
 Json item_schema() {
@@ -63,7 +78,217 @@ Json item_schema() {
                          {"status", schema::string()},
                          {"settlement", schema::nullable(schema::string("captured, or not_captured:<reason>"))},
                          {"anomalies", schema::integer()},
-                         {"label_url", schema::string()}});
+                         {"label_url", schema::string()},
+                         {"quality", schema::nullable(schema::object(
+                                         {{"standard_days", schema::integer("n of the J+n standard")},
+                                          {"posting_day", schema::string_format("date", "D")},
+                                          {"due_day", schema::string_format("date")},
+                                          {"first_attempt_day", schema::nullable(schema::string_format("date"))},
+                                          {"on_time", schema::nullable(schema::boolean("null: pending"))},
+                                          {"transit_days", schema::nullable(schema::integer())}}))}});
+}
+
+// Quality of service.
+
+std::string cutoff_text(std::int32_t minutes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%02d:%02d", minutes / 60, minutes % 60);
+  return text;
+}
+
+Json standard_json(const parcels::Standard& s) {
+  return {{"id", s.id},
+          {"product", s.product},
+          {"origin", s.origin},
+          {"destination", s.destination},
+          {"days", s.days},
+          {"cutoff_minutes", s.cutoff_minutes},
+          {"cutoff", cutoff_text(s.cutoff_minutes)},
+          {"created_at", format_utc_ms(s.created_at_ms)}};
+}
+
+Json standard_schema() {
+  return schema::object({{"id", schema::string()},
+                         {"product", schema::string("R, L, C, H, E or * (any)")},
+                         {"origin", schema::string("country code or * (any)")},
+                         {"destination", schema::string("country code or * (any)")},
+                         {"days", schema::integer("n of J+n, working days")},
+                         {"cutoff_minutes", schema::integer("after local midnight; 1440: no cut-off")},
+                         {"cutoff", schema::string("HH:MM")},
+                         {"created_at", schema::string_format("date-time")}});
+}
+
+Json calendar_json(const parcels::StoredCalendar& stored) {
+  Json out = parcels::calendar_json(stored.calendar);
+  out["updated_at"] = format_utc_ms(stored.updated_at_ms);
+  return out;
+}
+
+Json calendar_schema() {
+  return schema::object(
+      {{"country", schema::string()},
+       {"weekend", schema::array(schema::enumeration({"mon", "tue", "wed", "thu", "fri", "sat", "sun"}))},
+       {"holidays", schema::array(schema::string_format("date"))},
+       {"updated_at", schema::string_format("date-time")}});
+}
+
+// Bad fields of a standard are all invalid_standard, with the reader's message naming the field.
+Result<parcels::StandardInput> read_standard(const Json& body) {
+  const auto standard_error = [](Error error) {
+    error.code = "invalid_standard";
+    return error;
+  };
+  FieldReader reader(body);
+  parcels::StandardInput input;
+  auto product = reader.required_string("product", 1, 1);
+  if (!product) return standard_error(std::move(product).error());
+  auto origin = reader.required_string("origin", 1, 2);
+  if (!origin) return standard_error(std::move(origin).error());
+  auto destination = reader.required_string("destination", 1, 2);
+  if (!destination) return standard_error(std::move(destination).error());
+  auto days = reader.required_int("days", 0, parcels::kMaxStandardDays);
+  if (!days) return standard_error(std::move(days).error());
+  auto cutoff = reader.optional_int("cutoff_minutes", 0, parcels::kMinutesPerDay);
+  if (!cutoff) return standard_error(std::move(cutoff).error());
+  input.product = std::move(*product);
+  input.origin = std::move(*origin);
+  input.destination = std::move(*destination);
+  input.days = static_cast<std::int32_t>(*days);
+  input.cutoff_minutes = static_cast<std::int32_t>(cutoff->value_or(parcels::kMinutesPerDay));
+  return input;
+}
+
+struct ReportRequest {
+  parcels::QualityQuery query;
+  bool csv = false;
+};
+
+Result<ReportRequest> read_report_request(const http::Request& request) {
+  ReportRequest out;
+  for (const auto& [name, day] : {std::pair{"from", &out.query.from_day}, std::pair{"to", &out.query.to_day}}) {
+    const auto text = request.query_param(name);
+    const auto parsed = text ? parcels::parse_day(*text) : std::nullopt;
+    if (!parsed) return invalid_input("invalid_query", std::string(name) + " must be a date, YYYY-MM-DD");
+    *day = *parsed;
+  }
+  const auto group_by = request.query_param("group_by").value_or("route");
+  if (group_by == "route") {
+    out.query.group_by = parcels::QualityGrouping::route;
+  } else if (group_by == "product") {
+    out.query.group_by = parcels::QualityGrouping::product;
+  } else if (group_by == "office") {
+    out.query.group_by = parcels::QualityGrouping::office;
+  } else if (group_by == "period") {
+    out.query.group_by = parcels::QualityGrouping::period;
+  } else {
+    return invalid_input("invalid_query", "group_by must be route, product, office or period");
+  }
+  if (const auto period = request.query_param("period")) {
+    if (*period == "day") {
+      out.query.period = parcels::QualityPeriod::day;
+    } else if (*period == "week") {
+      out.query.period = parcels::QualityPeriod::week;
+    } else if (*period == "month") {
+      out.query.period = parcels::QualityPeriod::month;
+    } else {
+      return invalid_input("invalid_query", "period must be day, week or month");
+    }
+  }
+  const auto format = request.query_param("format").value_or("json");
+  if (format != "json" && format != "csv") return invalid_input("invalid_query", "format must be json or csv");
+  out.csv = format == "csv";
+  return out;
+}
+
+Json optional_number(const std::optional<double>& value) {
+  return value ? Json(*value) : Json();
+}
+
+Json quality_row_json(const parcels::QualityRow& r) {
+  return {{"group", r.group},
+          {"period", optional_json(r.period)},
+          {"items", r.items},
+          {"without_standard", r.without_standard},
+          {"measured", r.measured},
+          {"on_time", r.on_time},
+          {"on_time_percent", optional_number(r.on_time_percent)},
+          {"mean_transit_days", optional_number(r.mean_transit_days)},
+          {"p95_transit_days", r.p95_transit_days ? Json(*r.p95_transit_days) : Json()},
+          {"pending", r.pending},
+          {"late_pending", r.late_pending},
+          {"anomalies", r.anomalies},
+          {"emc_items", r.emc_items},
+          {"emc_to_emd_within_24h", r.emc_to_emd_within_24h},
+          {"emc_to_emd_rate", optional_number(r.emc_to_emd_rate)},
+          {"emd_items", r.emd_items},
+          {"emd_to_delivery_within_24h", r.emd_to_delivery_within_24h},
+          {"emd_to_delivery_rate", optional_number(r.emd_to_delivery_rate)}};
+}
+
+constexpr const char* kQualityCsvHeader =
+    "group,period,items,without_standard,measured,on_time,on_time_percent,mean_transit_days,p95_transit_days,"
+    "pending,late_pending,anomalies,emc_items,emc_to_emd_within_24h,emc_to_emd_rate,emd_items,"
+    "emd_to_delivery_within_24h,emd_to_delivery_rate\n";
+
+// A text field of the CSV: quoted when it holds a comma, a quote or a line break, and kept from
+// being read as a formula by a spreadsheet (an office name comes from a scan).
+std::string csv_text(const std::string& text) {
+  std::string out = text;
+  if (!out.empty() && (out[0] == '=' || out[0] == '+' || out[0] == '-' || out[0] == '@')) out.insert(0, 1, '\'');
+  if (out.find_first_of(",\"\r\n") == std::string::npos) return out;
+  std::string quoted = "\"";
+  for (const char c : out) {
+    quoted += c;
+    if (c == '"') quoted += '"';
+  }
+  return quoted + "\"";
+}
+
+std::string csv_number(const std::optional<double>& value, int decimals) {
+  if (!value) return "";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.*f", decimals, *value);
+  return text;
+}
+
+std::string quality_row_csv(const parcels::QualityRow& r) {
+  std::string line = csv_text(r.group) + "," + (r.period ? csv_text(*r.period) : "");
+  for (const std::string& field :
+       {std::to_string(r.items), std::to_string(r.without_standard), std::to_string(r.measured),
+        std::to_string(r.on_time), csv_number(r.on_time_percent, 1), csv_number(r.mean_transit_days, 2),
+        r.p95_transit_days ? std::to_string(*r.p95_transit_days) : std::string(), std::to_string(r.pending),
+        std::to_string(r.late_pending), std::to_string(r.anomalies), std::to_string(r.emc_items),
+        std::to_string(r.emc_to_emd_within_24h), csv_number(r.emc_to_emd_rate, 1), std::to_string(r.emd_items),
+        std::to_string(r.emd_to_delivery_within_24h), csv_number(r.emd_to_delivery_rate, 1)}) {
+    line += "," + field;
+  }
+  return line + "\n";
+}
+
+Json number_schema(std::string description) {
+  return {{"type", "number"}, {"description", std::move(description)}};
+}
+
+Json quality_row_schema() {
+  return schema::object(
+      {{"group", schema::string("DZ>EG (route), H (product), the posting office, or the period; total")},
+       {"period", schema::nullable(schema::string("2026-01-07, 2026-W02 or 2026-01 when split by period"))},
+       {"items", schema::integer("posted, with D in the days asked for")},
+       {"without_standard", schema::integer("not measured")},
+       {"measured", schema::integer("attempted, plus late_pending")},
+       {"on_time", schema::integer()},
+       {"on_time_percent", schema::nullable(number_schema("one decimal"))},
+       {"mean_transit_days", schema::nullable(number_schema("working days, two decimals"))},
+       {"p95_transit_days", schema::nullable(schema::integer("nearest rank"))},
+       {"pending", schema::integer("not attempted, due day not over: not measured")},
+       {"late_pending", schema::integer("not attempted, due day over: measured as late")},
+       {"anomalies", schema::integer()},
+       {"emc_items", schema::integer()},
+       {"emc_to_emd_within_24h", schema::integer()},
+       {"emc_to_emd_rate", schema::nullable(number_schema("percent, one decimal (UPU target 56)"))},
+       {"emd_items", schema::integer()},
+       {"emd_to_delivery_within_24h", schema::integer("first EDH, EMH or EMI within 24 h of the first EMD")},
+       {"emd_to_delivery_rate", schema::nullable(number_schema("percent, one decimal (UPU target 56)"))}});
 }
 
 Json event_json(const parcels::TrackingEvent& event) {
@@ -422,6 +647,144 @@ void Api::add_parcel_routes() {
            list.push_back(std::move(scan));
          }
          return json_response({{"orphans", list}});
+       }});
+
+  add({.method = http::Method::put,
+       .path = "/api/v1/quality/calendars/{country}",
+       .operation_id = "setWorkingDayCalendar",
+       .summary = "Set a country's working-day calendar: its weekend days and public holidays (at most 2,000). "
+                  "Countries without one use their usual weekend (Friday-Saturday in most of the region, "
+                  "Saturday-Sunday in MA, TN, LB, AE and elsewhere) and no holidays",
+       .tag = "quality",
+       .access = admins,
+       .request_schema = schema::object(
+           {{"country", schema::string("the one in the path, when given")},
+            {"weekend", schema::array(schema::enumeration({"mon", "tue", "wed", "thu", "fri", "sat", "sun"}))},
+            {"holidays", schema::array(schema::string_format("date"))}}),
+       .response_schema = calendar_schema(),
+       .error_codes = {"invalid_calendar"},
+       .handler = [&parcels](Context& context) -> Result<http::Response> {
+         BARID_ASSIGN_OR_RETURN(auto body, context.json_body());
+         BARID_ASSIGN_OR_RETURN(auto stored,
+                                parcels.set_calendar(context.caller(), context.path_param("country"), body));
+         return json_response(calendar_json(stored));
+       }});
+
+  add({.method = http::Method::get,
+       .path = "/api/v1/quality/calendars",
+       .operation_id = "listWorkingDayCalendars",
+       .summary = "The stored working-day calendars, by country",
+       .tag = "quality",
+       .access = admins,
+       .response_schema = schema::object({{"calendars", schema::array(calendar_schema())}}),
+       .handler = [&parcels](Context& context) -> Result<http::Response> {
+         BARID_ASSIGN_OR_RETURN(auto calendars, parcels.calendars(context.caller()));
+         Json list = Json::array();
+         for (const auto& calendar : calendars) list.push_back(calendar_json(calendar));
+         return json_response({{"calendars", list}});
+       }});
+
+  add({.method = http::Method::post,
+       .path = "/api/v1/quality/standards",
+       .operation_id = "addDeliveryStandard",
+       .summary = "Add a delivery standard: J+n working days for a product (or * for any) on a route from an origin "
+                  "to a destination country (or * for any), with a cut-off time at the origin. The most specific "
+                  "standard applies: product first, then origin, then destination",
+       .tag = "quality",
+       .access = admins,
+       .request_schema = schema::object({{"product", schema::string("R, L, C, H, E or *")},
+                                         {"origin", schema::string("country code or *")},
+                                         {"destination", schema::string("country code or *")},
+                                         {"days", schema::integer("0 to 60")},
+                                         {"cutoff_minutes", schema::integer("0 to 1440 (default: no cut-off)")}},
+                                        {"product", "origin", "destination", "days"}),
+       .success_status = 201,
+       .response_schema = standard_schema(),
+       .error_codes = {"invalid_standard", "standard_exists", "too_many_standards"},
+       .handler = [&parcels](Context& context) -> Result<http::Response> {
+         BARID_ASSIGN_OR_RETURN(auto body, context.json_body());
+         BARID_ASSIGN_OR_RETURN(auto input, read_standard(body));
+         BARID_ASSIGN_OR_RETURN(auto standard, parcels.add_standard(context.caller(), input));
+         return json_response(standard_json(standard), 201);
+       }});
+
+  add({.method = http::Method::get,
+       .path = "/api/v1/quality/standards",
+       .operation_id = "listDeliveryStandards",
+       .summary = "The delivery standards, by product, origin and destination",
+       .tag = "quality",
+       .access = admins,
+       .response_schema = schema::object({{"standards", schema::array(standard_schema())}}),
+       .handler = [&parcels](Context& context) -> Result<http::Response> {
+         BARID_ASSIGN_OR_RETURN(auto standards, parcels.standards(context.caller()));
+         Json list = Json::array();
+         for (const auto& standard : standards) list.push_back(standard_json(standard));
+         return json_response({{"standards", list}});
+       }});
+
+  add({.method = http::Method::delete_,
+       .path = "/api/v1/quality/standards/{id}",
+       .operation_id = "removeDeliveryStandard",
+       .summary = "Remove a delivery standard; its items are measured by the next most specific one",
+       .tag = "quality",
+       .access = admins,
+       .success_status = 204,
+       .error_codes = {"standard_not_found"},
+       .handler = [&parcels](Context& context) -> Result<http::Response> {
+         BARID_TRY(parcels.remove_standard(context.caller(), context.path_param("id")));
+         return empty_response(204);
+       }});
+
+  add({.method = http::Method::get,
+       .path = "/api/v1/quality/report",
+       .operation_id = "getQualityReport",
+       .summary = "On-time delivery against the standards and UPU scan timeliness, for the items whose posting day "
+                  "D falls from `from` to `to` (at most 366 days), by route, product, posting office or period, "
+                  "with a totals row. JSON, or CSV (text/csv: a header line, one line per group, the totals last)",
+       .tag = "quality",
+       .access = admins,
+       .response_schema = schema::object({{"from", schema::string_format("date")},
+                                          {"to", schema::string_format("date")},
+                                          {"group_by", schema::string()},
+                                          {"period", schema::nullable(schema::string())},
+                                          {"as_of", schema::string_format("date-time")},
+                                          {"rows", schema::array(quality_row_schema())},
+                                          {"totals", quality_row_schema()}}),
+       .query = {{"from", "first posting day D, YYYY-MM-DD", schema::string_format("date"), true},
+                 {"to", "last posting day D, YYYY-MM-DD", schema::string_format("date"), true},
+                 {"group_by", "route (default), product, office or period",
+                  schema::enumeration({"route", "product", "office", "period"})},
+                 {"period",
+                  "day, week (ISO) or month: the rows' period with group_by=period (default day), else "
+                  "each group split by it",
+                  schema::enumeration({"day", "week", "month"})},
+                 {"format", "json (default) or csv", schema::enumeration({"json", "csv"})}},
+       .error_codes = {"invalid_query"},
+       .handler = [&parcels](Context& context) -> Result<http::Response> {
+         BARID_ASSIGN_OR_RETURN(auto request, read_report_request(context.request()));
+         BARID_ASSIGN_OR_RETURN(auto report, parcels.quality_report(context.caller(), request.query));
+         if (request.csv) {
+           http::Response response;
+           response.content_type = "text/csv; charset=utf-8";
+           response.body = kQualityCsvHeader;
+           for (const auto& row : report.rows) response.body += quality_row_csv(row);
+           response.body += quality_row_csv(report.totals);
+           response.set_header("Content-Disposition", "attachment; filename=\"quality-" +
+                                                          parcels::format_day(request.query.from_day) + "-" +
+                                                          parcels::format_day(request.query.to_day) + ".csv\"");
+           return response;
+         }
+         Json rows = Json::array();
+         for (const auto& row : report.rows) rows.push_back(quality_row_json(row));
+         return json_response({{"from", parcels::format_day(request.query.from_day)},
+                               {"to", parcels::format_day(request.query.to_day)},
+                               {"group_by", context.request().query_param("group_by").value_or("route")},
+                               {"period", request.query.group_by == parcels::QualityGrouping::period
+                                              ? Json(context.request().query_param("period").value_or("day"))
+                                              : optional_json(context.request().query_param("period"))},
+                               {"as_of", format_utc_ms(report.as_of_ms)},
+                               {"rows", rows},
+                               {"totals", quality_row_json(report.totals)}});
        }});
 
   add({.method = http::Method::get,

@@ -83,15 +83,50 @@ Status seed_demo_payments(Node& node) {
   return {};
 }
 
-// S10 id ranges for every product, for Algeria (the merchant's country) and Egypt, once.
+// S10 id ranges for every product, for Algeria (the merchant's country) and Egypt; the working-day
+// calendars of both with their 2026 public holidays, and delivery standards for the demo's routes.
+// Each only while there is none, so seeding twice adds nothing.
 Status seed_demo_parcels(Node& node) {
   BARID_ASSIGN_OR_RETURN(auto admin, node.identity().principal_of("admin"));
   auto& parcels = node.parcels();
   BARID_ASSIGN_OR_RETURN(auto existing, parcels.ranges(admin));
-  if (!existing.empty()) return {};
-  for (const char* country : {"DZ", "EG"}) {
-    for (const char* service : {"RR", "LA", "CP", "HA", "EE"}) {
-      BARID_TRY(parcels.add_range(admin, service, country, 1'000'000, 9'999'999));
+  if (existing.empty()) {
+    for (const char* country : {"DZ", "EG"}) {
+      for (const char* service : {"RR", "LA", "CP", "HA", "EE"}) {
+        BARID_TRY(parcels.add_range(admin, service, country, 1'000'000, 9'999'999));
+      }
+    }
+  }
+  BARID_ASSIGN_OR_RETURN(auto calendars, parcels.calendars(admin));
+  if (calendars.empty()) {
+    // Both weekends are Friday–Saturday (the countries' defaults). The Islamic holidays are the
+    // expected dates; the moon decides, and an admin corrects them with PUT.
+    BARID_TRY(
+        parcels.set_calendar(admin, "DZ",
+                             Json{{"holidays",
+                                   {"2026-01-01", "2026-01-12", "2026-03-20", "2026-03-21", "2026-05-01", "2026-05-27",
+                                    "2026-05-28", "2026-06-16", "2026-07-05", "2026-08-26", "2026-11-01"}}}));
+    BARID_TRY(
+        parcels.set_calendar(admin, "EG",
+                             Json{{"holidays",
+                                   {"2026-01-07", "2026-01-25", "2026-03-20", "2026-03-21", "2026-03-22", "2026-04-13",
+                                    "2026-04-25", "2026-05-01", "2026-05-26", "2026-05-27", "2026-05-28", "2026-05-29",
+                                    "2026-06-16", "2026-06-30", "2026-07-23", "2026-08-26", "2026-10-06"}}}));
+  }
+  BARID_ASSIGN_OR_RETURN(auto standards, parcels.standards(admin));
+  if (standards.empty()) {
+    struct DemoStandard {
+      const char* product;
+      const char* origin;
+      const char* destination;
+      std::int32_t days;
+      std::int32_t cutoff_minutes;
+    };
+    for (const auto& standard : {DemoStandard{"E", "DZ", "EG", 3, 12 * 60}, DemoStandard{"H", "DZ", "EG", 6, 14 * 60},
+                                 DemoStandard{"C", "DZ", "EG", 8, 14 * 60}, DemoStandard{"C", "EG", "EG", 3, 16 * 60},
+                                 DemoStandard{"R", "EG", "EG", 2, 17 * 60}}) {
+      BARID_TRY(parcels.add_standard(
+          admin, {standard.product, standard.origin, standard.destination, standard.days, standard.cutoff_minutes}));
     }
   }
   return {};

@@ -20,7 +20,7 @@ const char* const kItemColumns =
     "i.weight_g, i.length_mm, i.width_mm, i.height_mm, i.declared_value, i.declared_currency, i.contents, "
     "i.payment_intent_id, i.settlement, i.origin_country, i.destination_country, i.status, i.last_event_code, "
     "i.last_event_at_ms, i.posted_at_ms, i.first_attempt_at_ms, i.delivered_at_ms, i.anomalies, i.source, i.office, "
-    "i.created_at_ms";
+    "i.created_at_ms, i.posted_offset_minutes, i.first_attempt_offset_minutes";
 
 namespace {
 Address stored_address(const std::string& text) {
@@ -63,6 +63,13 @@ ItemRow item_from_row(const store::Row& row) {
   item.source = row.text(25);
   item.office = row.optional_text(26);
   item.created_at_ms = row.int64(27);
+  const auto offset = [&row](std::size_t column) -> std::optional<std::int32_t> {
+    const auto value = row.optional_int64(column);
+    if (!value) return std::nullopt;
+    return static_cast<std::int32_t>(std::clamp<std::int64_t>(*value, -kMaxUtcOffsetMinutes, kMaxUtcOffsetMinutes));
+  };
+  out.posted_offset_minutes = offset(28);
+  out.first_attempt_offset_minutes = offset(29);
   return out;
 }
 
@@ -280,9 +287,10 @@ Result<Item> ParcelsService::create_item(const Principal& caller, const ItemInpu
           auto row =
               tx.query_one(std::string("SELECT ") + detail::kItemColumns + " FROM parcel_items i WHERE i.row_id = ?",
                            {earlier->text(1)});
-          auto item = detail::item_from_row(*row).item;
-          item.replayed = true;
-          return item;
+          auto replayed = detail::item_from_row(*row);
+          detail::attach_quality(tx, {&replayed}, now);
+          replayed.item.replayed = true;
+          return std::move(replayed.item);
         }
         std::optional<std::string> sender_party = clerk ? std::nullopt : std::optional(caller.party_id);
         if (input.sender_party) {
@@ -357,6 +365,7 @@ Result<Item> ParcelsService::item(const Principal& caller, const std::string& it
     auto row = detail::load_item(tx, s10);
     if (!row) return not_found("item_not_found", "no item has this id");
     BARID_TRY(detail::authorize_item(tx, identity_, caller, *row, "item.read"));
+    detail::attach_quality(tx, {&*row}, clock_ms());
     return std::move(row->item);
   });
 }
@@ -377,22 +386,29 @@ Result<ItemPage> ParcelsService::items_of(const Principal& caller, bool incoming
     }
   }
   const std::string column = incoming ? "addressee_party_id" : "sender_party_id";
+  const auto now = clock_ms();
   return store_.read<ItemPage>([&](store::Transaction& tx) {
     ItemPage page;
+    std::vector<detail::ItemRow> rows;
     for (const auto& row :
          tx.query(std::string("SELECT ") + detail::kItemColumns + " FROM parcel_items i WHERE i." + column +
                       " = ? AND (i.created_at_ms < ? OR (i.created_at_ms = ? AND i.row_id < ?)) "
                       "ORDER BY i.created_at_ms DESC, i.row_id DESC LIMIT ?",
                   {caller.party_id, before, before, before_row, static_cast<std::int64_t>(limit + 1)})) {
       auto item = detail::item_from_row(row);
-      if (page.items.size() == limit) {
-        const auto& last = page.items.back();
+      if (rows.size() == limit) {
+        const auto& last = rows.back().item;
         page.next_cursor = std::to_string(last.created_at_ms) + "_" + before_row;
         break;
       }
       before_row = item.row_id;
-      page.items.push_back(std::move(item.item));
+      rows.push_back(std::move(item));
     }
+    std::vector<detail::ItemRow*> measured;
+    measured.reserve(rows.size());
+    for (auto& row : rows) measured.push_back(&row);
+    detail::attach_quality(tx, measured, now);
+    for (auto& row : rows) page.items.push_back(std::move(row.item));
     return page;
   });
 }

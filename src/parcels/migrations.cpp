@@ -94,6 +94,60 @@ CREATE TABLE parcel_notices (
 );
 CREATE INDEX parcel_notices_pending ON parcel_notices (created_at_ms) WHERE letter_id IS NULL AND error IS NULL;
 )sql"},
+      // Delivery standards (REFERENCE §8). The items gain what the quality report reads in one pass,
+      // so that it never opens an item's scans: the posting's offset and office, the first attempt's
+      // offset, and the first EMC, EMD and delivery scan after the EMD (UPU scan timeliness).
+      // refresh_item fills them from the scans; the UPDATEs below do the same for items scanned
+      // before this version. parcel_items_quality holds every column the report reads, in posting
+      // order: the report scans the index alone (about 100 bytes an item) and never the wide rows
+      // with their addresses, which in posting order would be read at random.
+      {601, "parcels: working-day calendars, delivery standards, quality facts of items",
+       R"sql(
+CREATE TABLE parcel_calendars (
+  country TEXT PRIMARY KEY,
+  definition TEXT NOT NULL,
+  updated_at_ms BIGINT NOT NULL,
+  updated_by_user_id TEXT NOT NULL
+);
+CREATE TABLE parcel_standards (
+  id TEXT PRIMARY KEY,
+  product TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  days INTEGER NOT NULL,
+  cutoff_minutes INTEGER NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  created_by_user_id TEXT NOT NULL,
+  UNIQUE (product, origin, destination)
+);
+ALTER TABLE parcel_items ADD COLUMN posted_offset_minutes INTEGER;
+ALTER TABLE parcel_items ADD COLUMN posted_office TEXT;
+ALTER TABLE parcel_items ADD COLUMN first_attempt_offset_minutes INTEGER;
+ALTER TABLE parcel_items ADD COLUMN first_emc_at_ms BIGINT;
+ALTER TABLE parcel_items ADD COLUMN first_emd_at_ms BIGINT;
+ALTER TABLE parcel_items ADD COLUMN first_after_emd_at_ms BIGINT;
+UPDATE parcel_items SET
+  posted_offset_minutes = (SELECT e.utc_offset_minutes FROM parcel_events e WHERE e.item_row_id = parcel_items.row_id
+                           AND e.code = 'EMA' ORDER BY e.at_ms, e.seq LIMIT 1),
+  posted_office = (SELECT e.office FROM parcel_events e WHERE e.item_row_id = parcel_items.row_id AND e.code = 'EMA'
+                   ORDER BY e.at_ms, e.seq LIMIT 1),
+  first_attempt_offset_minutes = (SELECT e.utc_offset_minutes FROM parcel_events e
+                                  WHERE e.item_row_id = parcel_items.row_id AND e.code IN ('EDH', 'EMH', 'EMI')
+                                  AND (parcel_items.posted_at_ms IS NULL OR e.at_ms >= parcel_items.posted_at_ms)
+                                  ORDER BY e.at_ms, e.seq LIMIT 1),
+  first_emc_at_ms = (SELECT MIN(e.at_ms) FROM parcel_events e WHERE e.item_row_id = parcel_items.row_id
+                     AND e.code = 'EMC' AND (parcel_items.posted_at_ms IS NULL OR e.at_ms >= parcel_items.posted_at_ms)),
+  first_emd_at_ms = (SELECT MIN(e.at_ms) FROM parcel_events e WHERE e.item_row_id = parcel_items.row_id
+                     AND e.code = 'EMD' AND (parcel_items.posted_at_ms IS NULL OR e.at_ms >= parcel_items.posted_at_ms))
+  WHERE last_event_code IS NOT NULL;
+UPDATE parcel_items SET
+  first_after_emd_at_ms = (SELECT MIN(e.at_ms) FROM parcel_events e WHERE e.item_row_id = parcel_items.row_id
+                           AND e.code IN ('EDH', 'EMH', 'EMI') AND e.at_ms >= parcel_items.first_emd_at_ms)
+  WHERE first_emd_at_ms IS NOT NULL;
+CREATE INDEX parcel_items_quality ON parcel_items (posted_at_ms, row_id, product, origin_country, destination_country,
+  posted_offset_minutes, posted_office, office, first_attempt_at_ms, first_attempt_offset_minutes, anomalies,
+  first_emc_at_ms, first_emd_at_ms, first_after_emd_at_ms) WHERE posted_at_ms IS NOT NULL;
+)sql"},
   };
 }
 

@@ -1,3 +1,4 @@
+#include <barid/parcels/calendar.hpp>
 #include <barid/parcels/s10.hpp>
 #include <barid/parcels/scan_file.hpp>
 
@@ -43,6 +44,9 @@ Result<Scan> make_scan(std::string_view item, std::string_view code, std::string
     return invalid_input("invalid_time",
                          "time must be an RFC 3339 date-time with its zone offset, e.g. "
                          "2026-11-23T09:15:00+01:00");
+  // Real zones lie within ±14 h; the calendars' local days take up to ±18 h (calendar.hpp).
+  if (*offset < -kMaxUtcOffsetMinutes || *offset > kMaxUtcOffsetMinutes)
+    return invalid_input("invalid_time", "the zone offset of time must lie within -18:00 and +18:00");
   scan.at_ms = *at;
   scan.utc_offset_minutes = *offset;
   scan.office = std::move(texts[0]);

@@ -27,6 +27,10 @@ TEST(Scan, BadScansAreRefusedWithTheirCode) {
   EXPECT_EQ(code(R"({"item":"CP473124829DZ","code":"EMZ","time":"2026-11-23T09:15:00Z"})"), "unknown_event_code");
   EXPECT_EQ(code(R"({"item":"CP473124829DZ","code":"EMA","time":"2026-11-23T09:15:00"})"), "invalid_time");
   EXPECT_EQ(code(R"({"item":"CP473124829DZ","code":"EMA","time":"yesterday"})"), "invalid_time");
+  // Beyond ±18:00 no local day is defined (calendar.hpp); ±14:00 are the real extremes.
+  EXPECT_EQ(code(R"({"item":"CP473124829DZ","code":"EMA","time":"2026-11-23T09:15:00+18:01"})"), "invalid_time");
+  EXPECT_EQ(code(R"({"item":"CP473124829DZ","code":"EMA","time":"2026-11-23T09:15:00-23:59"})"), "invalid_time");
+  EXPECT_EQ(code(R"({"item":"CP473124829DZ","code":"EMA","time":"2026-11-23T09:15:00+14:00"})"), "ok");
   EXPECT_EQ(code(R"({"item":"CP473124829DZ","code":"EMH","time":"2026-11-23T09:15:00Z"})"), "missing_reason");
   EXPECT_EQ(code(R"({"item":"CP473124829DZ","code":"EMH","time":"2026-11-23T09:15:00Z","reason":"  "})"),
             "missing_reason");

@@ -65,21 +65,32 @@ Refreshed refresh_item(store::Transaction& tx, const std::string& row_id) {
     std::string code;
     std::int64_t at_ms;
     std::optional<std::string> anomaly;
+    std::int64_t utc_offset_minutes;
+    std::optional<std::string> office;
   };
   std::vector<Row> rows;
-  for (const auto& row : tx.query("SELECT seq, code, at_ms, anomaly FROM parcel_events WHERE item_row_id = ? "
-                                  "ORDER BY at_ms, seq",
+  for (const auto& row : tx.query("SELECT seq, code, at_ms, anomaly, utc_offset_minutes, office FROM parcel_events "
+                                  "WHERE item_row_id = ? ORDER BY at_ms, seq",
                                   {row_id})) {
-    rows.push_back({row.int64(0), row.text(1), row.int64(2), row.optional_text(3)});
+    rows.push_back({row.int64(0), row.text(1), row.int64(2), row.optional_text(3), row.int64(4), row.optional_text(5)});
   }
   Refreshed out;
   if (rows.empty()) return out;
   // A delivery (or attempt) scanned before the posting is itself the anomaly: it neither delivers
   // the item nor starts the clock of later scans.
-  std::optional<std::int64_t> posted, delivered, first_attempt, delivery_seq;
+  const Row* posting = nullptr;
   for (const auto& row : rows) {
-    if (row.code == "EMA" && !posted) posted = row.at_ms;
+    if (row.code == "EMA") {
+      posting = &row;
+      break;
+    }
   }
+  std::optional<std::int64_t> posted, delivered, delivery_seq;
+  if (posting) posted = posting->at_ms;
+  // What the quality report reads (REFERENCE §8 and the UPU scan timeliness of §7): the first
+  // attempt with its offset (its local day ends the transit time), the first EMC and EMD, and the
+  // first attempt at or after that EMD; like the attempt, none of them before the posting.
+  const Row *first_attempt = nullptr, *first_emc = nullptr, *first_emd = nullptr, *first_after_emd = nullptr;
   for (const auto& row : rows) {
     if (posted && row.at_ms < *posted) continue;
     const auto* code = event_code(row.code);
@@ -87,7 +98,17 @@ Refreshed refresh_item(store::Transaction& tx, const std::string& row_id) {
       delivered = row.at_ms;
       delivery_seq = row.seq;
     }
-    if (code && code->delivery_attempt && !first_attempt) first_attempt = row.at_ms;
+    const bool attempt = code && code->delivery_attempt;
+    if (attempt && !first_attempt) first_attempt = &row;
+    if (row.code == "EMC" && !first_emc) first_emc = &row;
+    if (row.code == "EMD" && !first_emd) first_emd = &row;
+  }
+  for (const auto& row : rows) {
+    const auto* code = event_code(row.code);
+    if (first_emd && code && code->delivery_attempt && row.at_ms >= first_emd->at_ms) {
+      first_after_emd = &row;
+      break;
+    }
   }
   for (const auto& row : rows) {
     std::optional<std::string> anomaly;
@@ -108,11 +129,22 @@ Refreshed refresh_item(store::Transaction& tx, const std::string& row_id) {
     if (value) return store::Value(*value);
     return store::Value(nullptr);
   };
+  const auto at = [](const Row* row) -> store::Value {
+    if (row) return store::Value(row->at_ms);
+    return store::Value(nullptr);
+  };
+  const auto offset = [](const Row* row) -> store::Value {
+    if (row) return store::Value(row->utc_offset_minutes);
+    return store::Value(nullptr);
+  };
   tx.execute(
       "UPDATE parcel_items SET status = ?, last_event_code = ?, last_event_at_ms = ?, posted_at_ms = ?, "
-      "first_attempt_at_ms = ?, delivered_at_ms = ?, anomalies = ? WHERE row_id = ?",
-      {std::string(code ? code->status : "in_transit"), last.code, last.at_ms, optional(posted),
-       optional(first_attempt), optional(delivered), out.anomalies, row_id});
+      "first_attempt_at_ms = ?, delivered_at_ms = ?, anomalies = ?, posted_offset_minutes = ?, posted_office = ?, "
+      "first_attempt_offset_minutes = ?, first_emc_at_ms = ?, first_emd_at_ms = ?, first_after_emd_at_ms = ? "
+      "WHERE row_id = ?",
+      {std::string(code ? code->status : "in_transit"), last.code, last.at_ms, optional(posted), at(first_attempt),
+       optional(delivered), out.anomalies, offset(posting), posting ? nullable(posting->office) : store::Value(nullptr),
+       offset(first_attempt), at(first_emc), at(first_emd), at(first_after_emd), row_id});
   out.settle = delivered && tx.query_one(
                                   "SELECT 1 FROM parcel_items WHERE row_id = ? AND payment_intent_id IS NOT "
                                   "NULL AND settlement IS NULL",

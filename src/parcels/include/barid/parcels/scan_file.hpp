@@ -30,7 +30,8 @@ struct Scan {
 inline constexpr std::size_t kMaxScanTextChars = 100;  // office, location, next office, reason, signatory
 
 // A scan from a JSON object {"item","code","time","office","location","next_office","reason",
-// "signatory"}; "time" is RFC 3339 with its zone offset ("2026-11-23T09:15:00+01:00" or "…Z").
+// "signatory"}; "time" is RFC 3339 with its zone offset ("2026-11-23T09:15:00+01:00" or "…Z"), the
+// offset within ±18:00 (so that every scan has a local day, calendar.hpp).
 // Errors (invalid_input): invalid_item_id, unknown_event_code, invalid_time, missing_reason,
 // missing_field and invalid_field (a field missing, of the wrong type, too long or holding control
 // characters).
