@@ -1,6 +1,8 @@
 // The parcel label is checked the way the post reads it: the page through poppler (pdfinfo,
 // pdftotext, pdftoppm) and the barcode through ZXing, from the rendered pixels. A missing tool
 // fails the test.
+#include "pdf_test_support.hpp"
+
 #include <barid/documents/pdf.hpp>
 
 // ZXing 1.4: Result::text() as UTF-8 std::string, as it will be in later versions.
@@ -26,69 +28,16 @@
 namespace barid::documents {
 namespace {
 
-constexpr double kPointsPerMm = 72.0 / 25.4;
+using test_support::contains_text;
+using test_support::kPointsPerMm;
+using test_support::TemporaryDirectory;
+using test_support::tool_output;
+using test_support::write_file;
+
 constexpr int kDotsPerInch = 300;
 
 double pixels(double millimetres) {
   return millimetres / 25.4 * kDotsPerInch;
-}
-
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "barid-label-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TemporaryDirectory() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
-std::string write_file(const TemporaryDirectory& directory, const std::string& name, const std::string& bytes) {
-  std::string path = directory.file(name);
-  std::ofstream(path, std::ios::binary) << bytes;
-  return path;
-}
-
-// The stdout of a tool that must succeed (its stderr discarded); exit code 127 means it is not
-// installed. The paths in our commands come from mkdtemp and need no quoting.
-std::string tool_output(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen((command + " 2>/dev/null").c_str(), "r");
-  if (pipe == nullptr) {
-    ADD_FAILURE() << "popen failed: " << command;
-    return out;
-  }
-  char buffer[4096];
-  std::size_t read = 0;
-  while ((read = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, read);
-  const int status = pclose(pipe);
-  const int exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  EXPECT_EQ(exit_code, 0) << command << " failed" << (exit_code == 127 ? " (not installed?)" : "");
-  return out;
-}
-
-// Text compared without white space and bidi formatting characters, after NFKC: pdftotext wraps
-// right-to-left runs in U+202B … U+202C and may split an Arabic word where two glyphs do not touch.
-std::string squeeze(const std::string& text) {
-  gchar* normalised = g_utf8_normalize(text.data(), static_cast<gssize>(text.size()), G_NORMALIZE_NFKC);
-  if (normalised == nullptr) return "<invalid UTF-8>";
-  std::string result;
-  for (const gchar* at = normalised; *at != '\0'; at = g_utf8_next_char(at)) {
-    const gunichar c = g_utf8_get_char(at);
-    const bool bidi_format = c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
-    if (g_unichar_isspace(c) || bidi_format) continue;
-    result.append(at, static_cast<std::size_t>(g_utf8_next_char(at) - at));
-  }
-  g_free(normalised);
-  return result;
-}
-
-bool contains_text(const std::string& extracted, const std::string& expected) {
-  return squeeze(extracted).find(squeeze(expected)) != std::string::npos;
 }
 
 bool has_arabic(const std::string& text) {

@@ -1,5 +1,7 @@
 // The documents are checked the way a reader sees them: through poppler (pdftotext, pdfinfo,
 // pdftoppm) and zbar (zbarimg). A missing tool fails the test.
+#include "pdf_test_support.hpp"
+
 #include <barid/documents/pdf.hpp>
 
 #include <glib.h>
@@ -31,53 +33,14 @@ class ReleaseFontsAtExit : public testing::Environment {
 };
 const testing::Environment* const release_fonts = testing::AddGlobalTestEnvironment(new ReleaseFontsAtExit);
 
-constexpr double kPointsPerMm = 72.0 / 25.4;
-
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "barid-documents-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TemporaryDirectory() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
-std::string write_file(const TemporaryDirectory& directory, const std::string& name, const std::string& bytes) {
-  std::string path = directory.file(name);
-  std::ofstream(path, std::ios::binary) << bytes;
-  return path;
-}
-
-struct CommandOutput {
-  int exit_code = -1;
-  std::string out;
-};
-
-// Runs `command` through the shell (its stderr discarded) and returns its stdout. The paths in our
-// commands come from mkdtemp and need no quoting.
-CommandOutput run(const std::string& command) {
-  CommandOutput result;
-  FILE* pipe = popen((command + " 2>/dev/null").c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  std::size_t read = 0;
-  while ((read = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.out.append(buffer, read);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-// The output of a tool that must succeed; exit code 127 means the tool is not installed.
-std::string tool_output(const std::string& command) {
-  const CommandOutput result = run(command);
-  EXPECT_EQ(result.exit_code, 0) << command << " failed" << (result.exit_code == 127 ? " (not installed?)" : "");
-  return result.out;
-}
+using test_support::CommandOutput;
+using test_support::contains_text;
+using test_support::kPointsPerMm;
+using test_support::run;
+using test_support::squeeze;
+using test_support::TemporaryDirectory;
+using test_support::tool_output;
+using test_support::write_file;
 
 // The first number after `label` on its line in `text` (for example after "Pages:" in pdfinfo's
 // output), or -1.
@@ -106,31 +69,6 @@ int page_count(const std::string& pdf_path) {
 std::string page_text(const std::string& pdf_path, int page) {
   const std::string number = std::to_string(page);
   return tool_output("pdftotext -f " + number + " -l " + number + " " + pdf_path + " -");
-}
-
-// What pdftotext (poppler 22) gives for Arabic from a Pango/Cairo PDF: the base letters (U+0621…,
-// not presentation forms: cairo maps each shaped glyph back to its characters) in logical order,
-// each right-to-left run wrapped in U+202B … U+202C, sometimes with a space inserted inside a word
-// where two Amiri glyphs do not touch ("الإ يصال"), and, in a mixed line, the runs in visual order.
-// So text is compared after removing white space and bidi formatting characters, after NFKC (which
-// would also fold presentation forms, should another poppler produce them), one script run at a
-// time.
-std::string squeeze(const std::string& text) {
-  gchar* normalised = g_utf8_normalize(text.data(), static_cast<gssize>(text.size()), G_NORMALIZE_NFKC);
-  if (normalised == nullptr) return "<invalid UTF-8>";
-  std::string result;
-  for (const gchar* at = normalised; *at != '\0'; at = g_utf8_next_char(at)) {
-    const gunichar c = g_utf8_get_char(at);
-    const bool bidi_format = c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
-    if (g_unichar_isspace(c) || bidi_format) continue;
-    result.append(at, static_cast<std::size_t>(g_utf8_next_char(at) - at));
-  }
-  g_free(normalised);
-  return result;
-}
-
-bool contains_text(const std::string& extracted, const std::string& expected) {
-  return squeeze(extracted).find(squeeze(expected)) != std::string::npos;
 }
 
 struct Word {
