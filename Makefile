@@ -10,7 +10,7 @@ JOBS ?= $(shell nproc)
 export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
-.PHONY: help deps build build-asan run test fuzz bench-http bench-mailbox bench-ledger format format-check tidy clean
+.PHONY: help deps build build-asan run test fuzz bench-http bench-mailbox bench-ledger bench-parcels format format-check tidy clean
 
 help:
 	@echo "make run         install what is missing, build a Release, start baridd with demo data"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench-http  HTTP benchmark against nginx on this machine (figures: docs/performance.md)"
 	@echo "make bench-mailbox  1,000,000 registered letters on SQLite and PostgreSQL (figures: docs/performance.md)"
 	@echo "make bench-ledger   batches of 8,190 transfers on SQLite and PostgreSQL, plain-SQL baseline (figures: docs/performance.md)"
+	@echo "make bench-parcels  1,000,000 items and 10,000,000 scans from JSONL, tracking, quality report (figures: docs/performance.md)"
 	@echo "make format      clang-format the tree; make tidy: clang-tidy"
 
 deps:
@@ -36,8 +37,7 @@ run: build
 	@mkdir -p "$(BARID_DATA_DIR)"
 	@build/bin/barid --data-dir "$(BARID_DATA_DIR)" init
 	@build/bin/barid --data-dir "$(BARID_DATA_DIR)" demo seed
-	@echo "API: http://$(BARID_LISTEN)/api/v1  (every route: http://$(BARID_LISTEN)/api/openapi.json). Stop with Ctrl-C."
-	@exec build/bin/baridd --data-dir "$(BARID_DATA_DIR)" --listen "$(BARID_LISTEN)" --card-acquirer sandbox
+	@exec scripts/serve-demo.sh "$(BARID_DATA_DIR)" "$(BARID_LISTEN)"
 
 test: build-asan
 	@ctest --test-dir build/asan --output-on-failure --no-tests=error -j $(JOBS) --timeout 600
@@ -55,6 +55,9 @@ bench-mailbox: build
 
 bench-ledger: build
 	@bench/ledger.sh
+
+bench-parcels: build
+	@bench/parcels.sh
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -4,6 +4,8 @@
 #include "support/test_node.hpp"
 
 #include <barid/core/time.hpp>
+#include <barid/crypto/crypto.hpp>
+#include <barid/customs/customs.hpp>
 #include <barid/ledger/ledger.hpp>
 #include <barid/mailbox/batches.hpp>
 #include <barid/mailbox/mailbox.hpp>
@@ -238,6 +240,44 @@ class AuthorizationMatrix : public ::testing::TestWithParam<std::string> {
   void add_bill_cases(std::map<std::string, RouteCase>& c);
   void add_checkout_cases(std::map<std::string, RouteCase>& c);
   void add_parcel_cases(std::map<std::string, RouteCase>& c);
+  void add_customs_cases(std::map<std::string, RouteCase>& c);
+
+  // A new international item (Egypt to Algeria) the login sent, with its CN 23 declaration; presented
+  // to customs (EDB) when asked.
+  std::string declared_item_of(const std::string& login, bool presented = false) {
+    item_of("victim");  // makes the range
+    parcels::ItemInput input;
+    input.product = "C";
+    input.sender = {.country = "EG", .name = "مرسل", .street = "1 شارع النيل", .city = "القاهرة"};
+    input.addressee = {
+        .country = "DZ", .name = "مستلم", .street = "2 شارع العربي", .city = "الجزائر", .postcode = "16000"};
+    input.weight_g = 500;
+    input.length_mm = input.width_mm = input.height_mm = 100;
+    auto item = node_->node().parcels().create_item(full_principal(login), input, "matrix-intl-" + next());
+    if (!item) throw std::runtime_error("item: " + item.error().code);
+    auto declared = node_->node().customs().declare(full_principal(login), item->id, matrix_declaration());
+    if (!declared) throw std::runtime_error("declaration: " + declared.error().code);
+    if (presented) {
+      parcels::Scan scan;
+      scan.item_id = item->id;
+      scan.code = "EDB";
+      scan.at_ms = now_ms();
+      auto recorded = node_->node().parcels().record_scans(principal_of("actor-carrier"), {{1, scan}});
+      if (!recorded) throw std::runtime_error("scan: " + recorded.error().code);
+    }
+    return item->id;
+  }
+  static customs::DeclarationInput matrix_declaration() {
+    customs::DeclarationInput input;
+    input.category = "gift";
+    input.currency = "EGP";
+    input.lines.push_back({"Book", 1, 400, 10'000, "490199", "EG"});
+    input.total_value = 10'000;
+    input.gross_weight_g = 500;
+    return input;
+  }
+  crypto::SigningKey partner_key_ = crypto::new_signing_key();
+  bool partner_ready_ = false;
 
   // An item the login sent (created through the service), addressed to the bystander.
   std::string item_of(const std::string& login) {
@@ -697,6 +737,7 @@ void AuthorizationMatrix::add_mailbox_cases(std::map<std::string, RouteCase>& c,
   add_bill_cases(c);
   add_checkout_cases(c);
   add_parcel_cases(c);
+  add_customs_cases(c);
 }
 
 // The ledger engine's own routes move money between any accounts: operator administrators only.
@@ -1268,6 +1309,184 @@ void AuthorizationMatrix::add_parcel_cases(std::map<std::string, RouteCase>& c) 
         return Call{"/api/v1/quality/report?from=2026-01-01&to=2026-01-31&format=csv", nullptr, {}};
       },
       admin};
+}
+
+void AuthorizationMatrix::add_customs_cases(std::map<std::string, RouteCase>& c) {
+  const std::string missing = parcels::make_s10("CP", 99'999'999, "EG");
+  const auto officers = [](const Actor& actor, Target) {
+    return is_any(actor, {Role::customs_officer, Role::operator_admin});
+  };
+  const auto admin = [](const Actor& actor, Target) { return is_any(actor, {Role::operator_admin}); };
+  const auto shipper = [](const Actor& actor) { return is_any(actor, {Role::business, Role::citizen}); };
+  const Json declaration = customs::declaration_json({"", "CN23", matrix_declaration(), 0});
+  c["PUT /api/v1/items/{id}/declaration"] = {
+      true,
+      [this, missing, shipper, declaration](const Actor& actor, Target target) {
+        std::string id = missing;
+        if (target == Target::own) id = declared_item_of(shipper(actor) ? actor.login : "victim");
+        if (target == Target::other) id = declared_item_of("victim");
+        return Call{"/api/v1/items/" + id + "/declaration", declaration, {}};
+      },
+      [shipper](const Actor& actor, Target target) { return target == Target::own && shipper(actor); }};
+  c["GET /api/v1/items/{id}/declaration"] = {
+      true,
+      [this, missing, shipper](const Actor& actor, Target target) {
+        std::string id = missing;
+        if (target == Target::own) id = declared_item_of(shipper(actor) ? actor.login : "victim");
+        if (target == Target::other) id = declared_item_of("victim");
+        return Call{"/api/v1/items/" + id + "/declaration", nullptr, {}};
+      },
+      [shipper](const Actor& actor, Target target) {
+        if (target == Target::missing) return false;
+        return (target == Target::own && shipper(actor)) ||
+               is_any(actor, {Role::carrier, Role::postal_clerk, Role::customs_officer, Role::operator_admin});
+      }};
+  c["GET /api/v1/customs/queue"] = {false,
+                                    [](const Actor&, Target) {
+                                      return Call{"/api/v1/customs/queue", nullptr, {}};
+                                    },
+                                    officers};
+  c["GET /api/v1/customs/cases/{id}"] = {
+      false,
+      [this](const Actor&, Target) {
+        return Call{"/api/v1/customs/cases/" + declared_item_of("victim", true), nullptr, {}};
+      },
+      officers};
+  c["POST /api/v1/customs/cases/{id}/decisions"] = {
+      false,
+      [this](const Actor&, Target) {
+        return Call{"/api/v1/customs/cases/" + declared_item_of("victim", true) + "/decisions",
+                    {{"decision", "held"}, {"note", "x-ray"}},
+                    {{"Idempotency-Key", "d-" + next()}}};
+      },
+      [](const Actor& actor, Target) { return is_any(actor, {Role::customs_officer}); }};
+  const auto rule = [this] {
+    auto added =
+        node_->node().customs().add_rule(principal_of("actor-customsofficer"), "missing_hs_code", Json::object());
+    if (!added) throw std::runtime_error("rule: " + added.error().code);
+    return added->id;
+  };
+  c["POST /api/v1/customs/rules"] = {false,
+                                     [](const Actor&, Target) {
+                                       return Call{"/api/v1/customs/rules", {{"kind", "missing_hs_code"}}, {}};
+                                     },
+                                     officers};
+  c["GET /api/v1/customs/rules"] = {false,
+                                    [](const Actor&, Target) {
+                                      return Call{"/api/v1/customs/rules", nullptr, {}};
+                                    },
+                                    officers};
+  for (const char* action : {"activate", "deactivate"}) {
+    c[std::string("POST /api/v1/customs/rules/{id}/") + action] = {
+        false,
+        [rule, action](const Actor&, Target) {
+          return Call{"/api/v1/customs/rules/" + rule() + "/" + action, nullptr, {}};
+        },
+        officers};
+  }
+  const Json tariff = {
+      {"currency", "EGP"}, {"de_minimis", 0}, {"rates", {{"*", {{"duty_bp", 500}, {"vat_bp", 1400}}}}}};
+  c["PUT /api/v1/customs/tariff"] = {false,
+                                     [tariff](const Actor&, Target) {
+                                       return Call{"/api/v1/customs/tariff", tariff, {}};
+                                     },
+                                     officers};
+  c["GET /api/v1/customs/tariff"] = {false,
+                                     [this](const Actor&, Target) {
+                                       auto set = node_->node().customs().set_tariff(
+                                           principal_of("actor-customsofficer"), {"EGP", 0, {{"*", {500, 1400}}}});
+                                       if (!set) throw std::runtime_error("tariff: " + set.error().code);
+                                       return Call{"/api/v1/customs/tariff", nullptr, {}};
+                                     },
+                                     officers};
+  c["GET /api/v1/customs/operator-key"] = {false,
+                                           [](const Actor&, Target) {
+                                             return Call{"/api/v1/customs/operator-key", nullptr, {}};
+                                           },
+                                           everyone};
+  const auto partner = [this](const std::string& code) {
+    customs::Partner input{code, "Partner " + code, "MA", crypto::base64_encode(partner_key_.public_key)};
+    auto added = node_->node().customs().add_partner(principal_of("actor-operatoradmin"), input);
+    if (!added) throw std::runtime_error("partner: " + added.error().code);
+    return added->code;
+  };
+  c["POST /api/v1/customs/partners"] = {false,
+                                        [this](const Actor&, Target) {
+                                          return Call{"/api/v1/customs/partners",
+                                                      {{"code", "P-" + next()},
+                                                       {"name", "Partner"},
+                                                       {"country", "MA"},
+                                                       {"public_key", crypto::base64_encode(partner_key_.public_key)}},
+                                                      {}};
+                                        },
+                                        admin};
+  c["GET /api/v1/customs/partners"] = {false,
+                                       [](const Actor&, Target) {
+                                         return Call{"/api/v1/customs/partners", nullptr, {}};
+                                       },
+                                       officers};
+  for (const char* action : {"activate", "deactivate"}) {
+    c[std::string("POST /api/v1/customs/partners/{code}/") + action] = {
+        false,
+        [this, partner, action](const Actor&, Target) {
+          return Call{"/api/v1/customs/partners/" + partner("Q-" + next()) + "/" + action, nullptr, {}};
+        },
+        admin};
+  }
+  c["POST /api/v1/customs/pre-advice/exports"] = {false,
+                                                  [this](const Actor&, Target) {
+                                                    declared_item_of("victim");
+                                                    return Call{"/api/v1/customs/pre-advice/exports",
+                                                                {{"destination_country", "DZ"}},
+                                                                {{"Idempotency-Key", "x-" + next()}}};
+                                                  },
+                                                  officers};
+  c["GET /api/v1/customs/pre-advice/exports"] = {false,
+                                                 [](const Actor&, Target) {
+                                                   return Call{"/api/v1/customs/pre-advice/exports", nullptr, {}};
+                                                 },
+                                                 officers};
+  c["GET /api/v1/customs/pre-advice/exports/{id}/bundle"] = {
+      false,
+      [this](const Actor&, Target) {
+        declared_item_of("victim");
+        auto exported =
+            node_->node().customs().export_pre_advice(principal_of("actor-customsofficer"), "DZ", "matrix-" + next());
+        if (!exported) throw std::runtime_error("export: " + exported.error().code);
+        return Call{"/api/v1/customs/pre-advice/exports/" + exported->id + "/bundle", nullptr, {}};
+      },
+      officers};
+  c["POST /api/v1/customs/pre-advice/imports"] = {
+      false,
+      [this, partner](const Actor&, Target) {
+        if (!partner_ready_) {
+          partner("MATRIX-PARTNER");
+          partner_ready_ = true;
+        }
+        const auto n = next();
+        const Json address = {
+            {"country", "MA"}, {"name", "مرسل"}, {"street", "1 زنقة"}, {"city", "الرباط"}, {"postcode", "10000"}};
+        const Json to = {{"country", "EG"}, {"name", "مستلم"}, {"street", "2 شارع النيل"}, {"city", "القاهرة"}};
+        Json declared = customs::declaration_json({"", "CN23", matrix_declaration(), 0});
+        for (const char* key : {"item_id", "created_at_ms"}) declared.erase(key);
+        const Json bundle = {{"format", "barid.pre_advice.v1"},
+                             {"id", "pa_matrix_" + n},
+                             {"origin_operator", "MATRIX-PARTNER"},
+                             {"destination_country", "EG"},
+                             {"created_at", "2026-11-23T10:00:00.000Z"},
+                             {"items",
+                              {{{"id", parcels::make_s10("CP", static_cast<std::uint32_t>(std::stoll(n)), "MA")},
+                                {"product", "C"},
+                                {"sender", address},
+                                {"addressee", to},
+                                {"weight_g", 500},
+                                {"length_mm", 100},
+                                {"width_mm", 100},
+                                {"height_mm", 100},
+                                {"declaration", declared}}}}};
+        return Call{"/api/v1/customs/pre-advice/imports", customs::sign_bundle(bundle, partner_key_), {}};
+      },
+      officers};
 }
 
 TEST_P(AuthorizationMatrix, EveryRouteRoleAndObjectGetsOnlyTheAnswerItShould) {

@@ -203,14 +203,39 @@ TEST_F(ProcessTest, DemoSeedCreatesEveryRoleAndIsIdempotent) {
   HttpClient client("127.0.0.1", server.port());
   const std::string token = log_in(client, "amina", "barid-demo-password");
   EXPECT_EQ(client.get("/api/v1/me", token).json()["party"]["name_latin"], "Amina Haddad");
-  // Seeding twice moved money once: Amina holds 5,000.00 EGP and one bill to pay from her mailbox.
+  // Seeding twice moved money once: Amina holds 20,000.00 EGP and one bill to pay from her mailbox.
   const Json accounts = client.get("/api/v1/payments/accounts", token).json()["accounts"];
   ASSERT_EQ(accounts.size(), 1u);
-  EXPECT_EQ(accounts[0]["balance"], 500'000);
+  EXPECT_EQ(accounts[0]["balance"], 2'000'000);
   const Json bills = client.get("/api/v1/bills", token).json()["bills"];
   ASSERT_EQ(bills.size(), 1u);
   EXPECT_EQ(bills[0]["reference"], "ETA-2026-000417");
   EXPECT_TRUE(bills[0]["letter_id"].is_string());
+}
+
+TEST_F(ProcessTest, DemoRunPlaysTheGoldenPathAndItsReceiptVerifiesOffline) {
+  ASSERT_EQ(barid({"--data-dir", data_dir_, "demo", "seed"}).exit_code, 0);
+  ServerProcess server({"--data-dir", data_dir_, "--card-acquirer", "sandbox"});
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port());
+  const std::string receipt = data_dir_ + "/receipt.json";
+  const auto played = barid({"demo", "run", "--url", url, "--receipt", receipt});
+  ASSERT_EQ(played.exit_code, 0) << played.output << played.errors;
+  for (const char* fact :
+       {"held in escrow", "CN23 declaration", "EMC", "pre-advice bundle", "EDB", "duty due", "ContentHandover",
+        "released (EDC)", "EMI", "escrow captured", "inclusion", "The story is complete"}) {
+    EXPECT_NE(played.output.find(fact), std::string::npos) << fact << "\n" << played.output;
+  }
+  const auto verified = barid({"verify", receipt});
+  EXPECT_EQ(verified.exit_code, 0) << verified.output;
+  // A second run tells the story again with a new item.
+  const auto again = barid({"demo", "run", "--url", url, "--quiet", "--receipt", data_dir_ + "/again.json"});
+  EXPECT_EQ(again.exit_code, 0) << again.errors;
+  EXPECT_TRUE(again.output.empty()) << again.output;
+  // Against a server that is not there, one line says why.
+  server.terminate();
+  const auto refused = barid({"demo", "run", "--url", url});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.errors.find("barid demo run: log in as amina"), std::string::npos) << refused.errors;
 }
 
 class DurabilityTest : public ProcessTest, public ::testing::WithParamInterface<std::string> {};

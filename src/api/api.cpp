@@ -105,6 +105,7 @@ Api::Api(Services services, ApiOptions options)
   add_checkout_routes();
   add_counter_routes();
   add_parcel_routes();
+  add_customs_routes();
 }
 
 Api::~Api() = default;

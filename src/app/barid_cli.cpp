@@ -7,6 +7,7 @@
 #include <barid/transparency/bundle.hpp>
 #include <barid/transparency/log.hpp>
 
+#include "demo_run.hpp"
 #include "send_batch.hpp"
 
 #include <CLI/CLI.hpp>
@@ -171,12 +172,19 @@ int main(int argc, char** argv) {
   auto* demo = cli.add_subcommand("demo", "Demo data");
   demo->require_subcommand(1);
   auto* demo_seed = demo->add_subcommand("seed", "Create demo users for every role (idempotent)");
+  app::DemoRunOptions demo_options;
+  auto* demo_run = demo->add_subcommand(
+      "run", "Play the golden path over the HTTP API of a running server (seeded with `demo seed`), step by step");
+  demo_run->add_option("--url", demo_options.url, "the server (default http://127.0.0.1:8080 or BARID_URL)");
+  demo_run->add_option("--receipt", demo_options.bundle_file, "where to save the verified receipt bundle");
+  demo_run->add_flag("--quiet", demo_options.quiet, "print nothing unless a step fails");
 
   CLI11_PARSE(cli, argc, argv);
 
   // Commands that need no database: anyone can run them anywhere.
   if (*verify_command) return verify(bundle_path, content_path, pinned_key);
   if (*send_batch) return app::send_batch(batch_options);
+  if (*demo_run) return app::demo_run(demo_options);
 
   if (!config_file.empty()) {
     if (auto loaded = app::load_config_file(config_file, config); !loaded) return fail(loaded.error().message);

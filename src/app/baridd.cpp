@@ -113,10 +113,10 @@ int main(int argc, char** argv) {
                                            {"detail", "for tests only: never run a real service like this"}});
     std::fprintf(stderr, "baridd: WARNING password_cost=%s is for tests only\n", config.password_cost.c_str());
   }
-  api::Api api(
-      {opened.store(), opened.identity(), opened.migrations(), opened.mailbox(), opened.batches(), opened.log(),
-       opened.operator_key(), opened.ledger(), opened.payments(), opened.bills(), opened.checkout(), opened.parcels()},
-      {config.trust_forwarded_for, "0.1.0", config.clock});
+  api::Api api({opened.store(), opened.identity(), opened.migrations(), opened.mailbox(), opened.batches(),
+                opened.log(), opened.operator_key(), opened.ledger(), opened.payments(), opened.bills(),
+                opened.checkout(), opened.parcels(), opened.customs()},
+               {config.trust_forwarded_for, "0.1.0", config.clock});
   try {
     http::Server server(
         server_options, [&api](http::Request& request) { return api.handle(request); },

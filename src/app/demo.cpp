@@ -1,5 +1,7 @@
 // Demo data for `make run` and the golden-path story: one user for every role.
 #include <barid/app/node.hpp>
+#include <barid/crypto/crypto.hpp>
+#include <barid/customs/customs.hpp>
 #include <barid/mailbox/mailbox.hpp>
 #include <barid/parcels/parcels.hpp>
 #include <barid/payments/bills.hpp>
@@ -69,6 +71,8 @@ Status seed_demo_payments(Node& node) {
   }
   BARID_TRY(payments.cash_in(clerk, {"EG-CAI-DOKKI", accounts["amina"], 500'000, {}, {}}, "demo-cash-amina"));
   BARID_TRY(payments.cash_in(clerk, {"EG-CAI-DOKKI", accounts["karim"], 200'000, {}, {}}, "demo-cash-karim"));
+  // Enough for the golden path's order and its customs duty, a few times over.
+  BARID_TRY(payments.cash_in(clerk, {"EG-CAI-DOKKI", accounts["amina"], 1'500'000, {}, {}}, "demo-cash-amina-story"));
   payments::BillInput bill;
   bill.reference = "ETA-2026-000417";
   bill.payer_kind = PartyKind::citizen;
@@ -132,6 +136,44 @@ Status seed_demo_parcels(Node& node) {
   return {};
 }
 
+// Customs: the administration's EGP account the duty is paid into, a tariff by HS chapter, risk
+// rules, and this node's own operator registered as a partner, so that the story's pre-advice
+// bundle can be exported and imported on one node. Each only while there is none.
+Status seed_demo_customs(Node& node) {
+  auto& identity = node.identity();
+  auto& customs = node.customs();
+  BARID_ASSIGN_OR_RETURN(auto admin, identity.principal_of("admin"));
+  BARID_ASSIGN_OR_RETURN(auto officer, identity.principal_of("customs"));
+  payments::OpenAccountRequest request;
+  request.currency = "EGP";
+  request.party_id = officer.party_id;
+  request.name = "Customs duty collection";
+  BARID_TRY(node.payments().open_account(admin, request, "demo-account-customs"));
+  if (!customs.tariff(officer)) {
+    BARID_TRY(customs.set_tariff(officer, {"EGP",
+                                           100'000,
+                                           {{"62", {3000, 1400}},
+                                            {"61", {3000, 1400}},
+                                            {"64", {2000, 1400}},
+                                            {"85", {500, 1400}},
+                                            {"49", {0, 0}},
+                                            {"*", {1000, 1400}}}}));
+  }
+  BARID_ASSIGN_OR_RETURN(auto rules, customs.rules(officer));
+  if (rules.empty()) {
+    BARID_TRY(customs.add_rule(officer, "value_above", {{"currency", "EGP"}, {"amount", 300'000}}));
+    BARID_TRY(customs.add_rule(officer, "hs_chapter", {{"chapters", {"93", "30"}}}));
+    BARID_TRY(customs.add_rule(officer, "missing_hs_code", Json::object()));
+    BARID_TRY(customs.add_rule(officer, "weight_mismatch", {{"percent", 25}}));
+  }
+  BARID_ASSIGN_OR_RETURN(auto partners, customs.partners(admin));
+  if (partners.empty()) {
+    BARID_TRY(customs.add_partner(admin, {customs.operator_code(), "Barid (this node)", "DZ",
+                                          crypto::base64_encode(node.operator_key().public_key)}));
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::vector<DemoLogin>> seed_demo_data(Node& node) {
@@ -159,6 +201,7 @@ Result<std::vector<DemoLogin>> seed_demo_data(Node& node) {
   BARID_TRY(seed_demo_letters(node));
   BARID_TRY(seed_demo_payments(node));
   BARID_TRY(seed_demo_parcels(node));
+  BARID_TRY(seed_demo_customs(node));
   return logins;
 }
 

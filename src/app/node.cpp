@@ -2,6 +2,7 @@
 #include <barid/core/log.hpp>
 #include <barid/core/time.hpp>
 #include <barid/crypto/crypto.hpp>
+#include <barid/customs/customs.hpp>
 #include <barid/ledger/ledger.hpp>
 #include <barid/mailbox/batches.hpp>
 #include <barid/mailbox/mailbox.hpp>
@@ -68,6 +69,7 @@ Status load_config_file(const std::string& path, Config& config) {
   text("operator_key_file", config.operator_key_file);
   text("public_url", config.public_url);
   text("card_acquirer", config.card_acquirer);
+  text("operator_code", config.operator_code);
   text("smtp_url", config.smtp_url);
   text("smtp_from", config.smtp_from);
   text("smtp_username", config.smtp_username);
@@ -123,6 +125,7 @@ std::vector<store::Migration> all_migrations() {
   for (auto& migration : ledger::LedgerService::migrations()) migrations.push_back(std::move(migration));
   for (auto& migration : payments::PaymentsService::migrations()) migrations.push_back(std::move(migration));
   for (auto& migration : parcels::ParcelsService::migrations()) migrations.push_back(std::move(migration));
+  for (auto& migration : customs::CustomsService::migrations()) migrations.push_back(std::move(migration));
   for (auto& migration : notify::Outbox::migrations()) migrations.push_back(std::move(migration));
   std::sort(migrations.begin(), migrations.end(), [](const auto& a, const auto& b) { return a.version < b.version; });
   return migrations;
@@ -216,6 +219,12 @@ Result<std::unique_ptr<Node>> Node::open(const Config& config, bool migrate) {
   node->parcels_ = std::make_unique<parcels::ParcelsService>(*node->store_, *node->identity_, node->mailbox_.get(),
                                                              node->checkout_.get(), parcels_options);
   node->parcels_->register_export(*node->identity_);
+  customs::CustomsOptions customs_options;
+  customs_options.clock = config.clock;
+  customs_options.operator_code = config.operator_code;
+  customs_options.signing_key = &node->operator_key_;
+  node->customs_ = std::make_unique<customs::CustomsService>(*node->store_, *node->identity_, *node->parcels_,
+                                                             *node->bills_, customs_options);
 
   notify::SmtpOptions smtp;
   smtp.url = config.smtp_url;
@@ -260,6 +269,7 @@ void Node::run_background_once() {
   guarded("escrow_timeouts", [&] { checkout_->expire_holds(); });
   guarded("parcel_notices", [&] { parcels_->send_notices(); });
   guarded("parcel_escrows", [&] { parcels_->settle_escrows(); });
+  guarded("customs_releases", [&] { customs_->release_paid(); });
   guarded("idempotency_keys", [&] {
     const std::int64_t before = clock_ms() - std::int64_t{config_.idempotency_retention_days} * 24 * 60 * 60 * 1000;
     ledger_->forget_requests(before);

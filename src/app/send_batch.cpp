@@ -1,5 +1,7 @@
 #include "send_batch.hpp"
 
+#include "http_call.hpp"
+
 #include <barid/core/json.hpp>
 #include <barid/crypto/crypto.hpp>
 
@@ -16,64 +18,12 @@
 namespace barid::app {
 namespace {
 
-struct Reply {
-  long status = 0;
-  std::string body;
-  std::string error;
-};
-
-std::size_t collect(char* data, std::size_t size, std::size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
-}
-
-// One request with libcurl; `mime` set makes it a multipart POST.
-Reply request(const std::string& url, const std::string& token, curl_mime* mime,
-              const std::vector<std::string>& extra_headers) {
-  Reply reply;
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) {
-    reply.error = "cannot start libcurl";
-    return reply;
-  }
-  curl_slist* headers = nullptr;
-  const std::string authorization = "Authorization: Bearer " + token;
-  headers = curl_slist_append(headers, authorization.c_str());
-  for (const auto& header : extra_headers) headers = curl_slist_append(headers, header.c_str());
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10'000L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 600'000L);
-  if (mime != nullptr) curl_easy_setopt(curl, CURLOPT_MIMEPOST, mime);
-  const CURLcode code = curl_easy_perform(curl);
-  if (code != CURLE_OK) {
-    reply.error = curl_easy_strerror(code);
-  } else {
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
-  }
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  return reply;
-}
-
 std::optional<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-std::string error_text(const Reply& reply) {
-  if (!reply.error.empty()) return reply.error;
-  auto json = parse_json(reply.body);
-  if (json && json->contains("error")) {
-    return (*json)["error"].value("code", "") + ": " + (*json)["error"].value("message", "");
-  }
-  return "HTTP " + std::to_string(reply.status);
 }
 
 void draw(const Json& progress, bool terminal) {
@@ -143,7 +93,8 @@ int send_batch(const SendBatchOptions& options) {
     const auto& path = options.attachments[i];
     curl_mime_filename(part, path.substr(path.find_last_of('/') + 1).c_str());
   }
-  const Reply accepted = request(url + "/api/v1/letter-batches", token, mime, {"Idempotency-Key: " + key});
+  const HttpReply accepted =
+      http_call("POST", url + "/api/v1/letter-batches", token, "", "", {"Idempotency-Key: " + key}, mime);
   curl_mime_free(mime);
   curl_easy_cleanup(mime_owner);
   if (accepted.status != 202) {
@@ -156,7 +107,7 @@ int send_batch(const SendBatchOptions& options) {
       }
       return 1;
     }
-    return fail("the server refused the batch: " + error_text(accepted));
+    return fail("the server refused the batch: " + accepted.error_text());
   }
   auto progress = parse_json(accepted.body);
   if (!progress) return fail("the server's answer is not JSON");
@@ -176,8 +127,8 @@ int send_batch(const SendBatchOptions& options) {
     }
     if (progress->value("status", "") == "done") break;
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    const Reply polled = request(url + "/api/v1/letter-batches/" + batch_id, token, nullptr, {});
-    if (polled.status != 200) return fail("cannot follow the batch: " + error_text(polled));
+    const HttpReply polled = http_call("GET", url + "/api/v1/letter-batches/" + batch_id, token);
+    if (polled.status != 200) return fail("cannot follow the batch: " + polled.error_text());
     auto next = parse_json(polled.body);
     if (!next) return fail("the server's answer is not JSON");
     progress = std::move(next);
@@ -188,9 +139,9 @@ int send_batch(const SendBatchOptions& options) {
               static_cast<long long>(progress->value("rejected", std::int64_t{0})),
               static_cast<long long>(progress->value("consigned", std::int64_t{0})));
   if (!options.results_file.empty()) {
-    const Reply results =
-        request(url + "/api/v1/letter-batches/" + batch_id + "/results?format=csv", token, nullptr, {});
-    if (results.status != 200) return fail("cannot download the results: " + error_text(results));
+    const HttpReply results =
+        http_call("GET", url + "/api/v1/letter-batches/" + batch_id + "/results?format=csv", token);
+    if (results.status != 200) return fail("cannot download the results: " + results.error_text());
     std::ofstream(options.results_file, std::ios::binary) << results.body;
     std::printf("results written to %s\n", options.results_file.c_str());
   }

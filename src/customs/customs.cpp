@@ -1,3 +1,5 @@
+#include "internal.hpp"
+
 #include <barid/core/log.hpp>
 #include <barid/core/time.hpp>
 #include <barid/crypto/crypto.hpp>
@@ -14,17 +16,18 @@ namespace barid::customs {
 using identity::Principal;
 using identity::Role;
 
-namespace {
-
-constexpr const char* kFinalStates[] = {"released", "returned", "seized"};
-
-bool is_final(const std::string& state) {
-  return std::any_of(std::begin(kFinalStates), std::end(kFinalStates), [&](const char* s) { return state == s; });
-}
+namespace detail {
 
 Status require_officer(const Principal& caller) {
   if (!caller.has_role(Role::customs_officer) && !caller.has_role(Role::operator_admin))
     return forbidden("role_not_allowed", "customs officers (and operator admins) only");
+  return {};
+}
+
+Status check_idempotency_key(const std::string& key) {
+  if (key.empty()) return invalid_input("idempotency_key_required", "send an Idempotency-Key header");
+  if (key.size() > 200 || !std::all_of(key.begin(), key.end(), [](char c) { return c >= 0x20 && c < 0x7f; }))
+    return invalid_input("invalid_idempotency_key", "an Idempotency-Key holds 1 to 200 printable ASCII characters");
   return {};
 }
 
@@ -45,6 +48,20 @@ std::optional<Declaration> load_declaration(store::Transaction& tx, const std::s
   auto row = tx.query_one("SELECT form, content, created_at_ms FROM customs_declarations WHERE item_id = ?", {item_id});
   if (!row) return std::nullopt;
   return Declaration{item_id, row->text(0), content_from_text(row->text(1)), row->int64(2)};
+}
+
+}  // namespace detail
+
+using detail::content_json;
+using detail::load_declaration;
+using detail::require_officer;
+
+namespace {
+
+constexpr const char* kFinalStates[] = {"released", "returned", "seized"};
+
+bool is_final(const std::string& state) {
+  return std::any_of(std::begin(kFinalStates), std::end(kFinalStates), [&](const char* s) { return state == s; });
 }
 
 std::vector<RiskRule> load_rules(store::Transaction& tx, bool active_only) {
@@ -342,9 +359,33 @@ Result<std::vector<CustomsCase>> CustomsService::queue(const Principal& officer,
   return out;
 }
 
+Result<std::optional<Decision>> CustomsService::earlier_decision(store::Transaction& tx, const Request& request) {
+  auto earlier = tx.query_one(
+      "SELECT fingerprint, decision_id FROM customs_requests WHERE scope = ? AND "
+      "idempotency_key = ?",
+      {request.scope, request.key});
+  if (!earlier) return std::optional<Decision>();
+  if (earlier->text(0) != request.fingerprint)
+    return conflict("idempotency_key_reused", "this Idempotency-Key was used for another decision");
+  auto row = tx.query_one(std::string("SELECT ") + kDecisionColumns + " FROM customs_decisions WHERE id = ?",
+                          {earlier->text(1)});
+  auto decision = decision_from_row(*row);
+  decision.replayed = true;
+  return std::optional(std::move(decision));
+}
+
 Result<Decision> CustomsService::decide(const Principal& officer, const std::string& item_id,
-                                        const std::string& decision, const std::optional<std::string>& note) {
+                                        const std::string& decision, const std::optional<std::string>& note,
+                                        const std::string& idempotency_key) {
   if (!officer.has_role(Role::customs_officer)) return forbidden("role_not_allowed", "customs officers decide");
+  BARID_TRY(detail::check_idempotency_key(idempotency_key));
+  BARID_ASSIGN_OR_RETURN(auto s10, parcels::normalize_s10(item_id));
+  const Request request{"user:" + officer.user_id, idempotency_key,
+                        crypto::hex_encode(crypto::sha256(Json{s10, decision, note ? Json(*note) : Json()}.dump()))};
+  auto earlier = store_.read<Result<std::optional<Decision>>>(
+      [&](store::Transaction& tx) { return earlier_decision(tx, request); });
+  if (!earlier) return std::move(earlier).error();
+  if (*earlier) return std::move(**earlier);
   static constexpr const char* kDecisions[] = {"release",          "duty_due", "held", "documents_required",
                                                "return_to_sender", "seize"};
   if (std::none_of(std::begin(kDecisions), std::end(kDecisions), [&](const char* d) { return decision == d; }))
@@ -395,13 +436,14 @@ Result<Decision> CustomsService::decide(const Principal& officer, const std::str
     BARID_ASSIGN_OR_RETURN(auto issued, bills_.issue(officer, bill, std::nullopt, "customs-duty-" + item.id));
     bill_id = issued.id;
   }
-  return record(officer, current.item_id, decision, note, assessment, bill_id, officer.login);
+  return record(officer, current.item_id, decision, note, assessment, bill_id, officer.login, request);
 }
 
 Result<Decision> CustomsService::record(const Principal& officer, const std::string& item_id,
                                         const std::string& decision, const std::optional<std::string>& note,
                                         const std::optional<Assessment>& assessment,
-                                        const std::optional<std::string>& bill_id, const std::string& decided_by) {
+                                        const std::optional<std::string>& bill_id, const std::string& decided_by,
+                                        const std::optional<Request>& request) {
   const auto now = clock_ms();
   const auto [code, reason] = scan_for(decision);
   Decision out;
@@ -426,37 +468,60 @@ Result<Decision> CustomsService::record(const Principal& officer, const std::str
                            {"below_de_minimis", assessment->below_de_minimis}}
                           .dump();
   }
-  auto written = store_.write<Decision>([&](store::Transaction& tx) -> Result<Decision> {
-    auto state = tx.query_one("SELECT state FROM customs_cases WHERE item_id = ?", {item_id});
-    if (state && is_final(state->text(0))) return conflict("case_closed", "customs already decided: " + state->text(0));
-    // The decision is a fact anyone may later verify: it enters the transparency log with it.
-    const Json entry = {{"type", "customs.decision"},
-                        {"item", item_id},
-                        {"decision", decision},
-                        {"note", note ? Json(*note) : Json()},
-                        {"assessment", assessment_text ? Json::parse(*assessment_text) : Json()},
-                        {"bill", bill_id ? Json(*bill_id) : Json()},
-                        {"decided_by", decided_by},
-                        {"at", format_utc_ms(now)}};
-    const auto bytes = entry.dump();
-    out.log_index = transparency::TransparencyLog::append(
-        tx, "customs.decision",
-        std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()), now);
-    tx.execute(
-        "INSERT INTO customs_decisions (id, item_id, decision, note, assessment, bill_id, scan_code, "
-        "scan_recorded, log_index, decided_by, decided_by_user_id, actor_login, decided_at_ms) VALUES (?, ?, ?, ?, ?, "
-        "?, ?, 0, ?, ?, ?, ?, ?)",
-        {out.id, item_id, decision, nullable(note), nullable(assessment_text), nullable(bill_id), std::string(code),
-         out.log_index, decided_by, officer.user_id, officer.login, now});
-    tx.execute("DELETE FROM customs_cases WHERE item_id = ?", {item_id});
-    tx.execute(
-        "INSERT INTO customs_cases (item_id, state, bill_id, assessed_by_login, updated_at_ms) VALUES (?, ?, ?, "
-        "?, ?)",
-        {item_id, std::string(state_after(decision)), nullable(bill_id),
-         decision == "duty_due" ? store::Value(officer.login) : store::Value(nullptr), now});
-    return out;
-  });
-  if (!written) return written;
+  const auto write = [&] {
+    return store_.write<Decision>([&](store::Transaction& tx) -> Result<Decision> {
+      if (request) {
+        // A concurrent twin of this request may have committed since the first look.
+        BARID_ASSIGN_OR_RETURN(auto earlier, earlier_decision(tx, *request));
+        if (earlier) return std::move(*earlier);
+        tx.execute(
+            "INSERT INTO customs_requests (scope, idempotency_key, fingerprint, decision_id, created_at_ms) VALUES "
+            "(?, ?, ?, ?, ?)",
+            {request->scope, request->key, request->fingerprint, out.id, now});
+      }
+      auto state = tx.query_one("SELECT state FROM customs_cases WHERE item_id = ?", {item_id});
+      if (state && is_final(state->text(0)))
+        return conflict("case_closed", "customs already decided: " + state->text(0));
+      // The decision is a fact anyone may later verify: it enters the transparency log with it.
+      const Json entry = {{"type", "customs.decision"},
+                          {"item", item_id},
+                          {"decision", decision},
+                          {"note", note ? Json(*note) : Json()},
+                          {"assessment", assessment_text ? Json::parse(*assessment_text) : Json()},
+                          {"bill", bill_id ? Json(*bill_id) : Json()},
+                          {"decided_by", decided_by},
+                          {"at", format_utc_ms(now)}};
+      const auto bytes = entry.dump();
+      out.log_index = transparency::TransparencyLog::append(
+          tx, "customs.decision",
+          std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()), now);
+      tx.execute(
+          "INSERT INTO customs_decisions (id, item_id, decision, note, assessment, bill_id, scan_code, "
+          "scan_recorded, log_index, decided_by, decided_by_user_id, actor_login, decided_at_ms) VALUES (?, ?, ?, ?, "
+          "?, "
+          "?, ?, 0, ?, ?, ?, ?, ?)",
+          {out.id, item_id, decision, nullable(note), nullable(assessment_text), nullable(bill_id), std::string(code),
+           out.log_index, decided_by, officer.user_id, officer.login, now});
+      tx.execute("DELETE FROM customs_cases WHERE item_id = ?", {item_id});
+      tx.execute(
+          "INSERT INTO customs_cases (item_id, state, bill_id, assessed_by_login, updated_at_ms) VALUES (?, ?, ?, "
+          "?, ?)",
+          {item_id, std::string(state_after(decision)), nullable(bill_id),
+           decision == "duty_due" ? store::Value(officer.login) : store::Value(nullptr), now});
+      return out;
+    });
+  };
+  Result<Decision> written = Error{};
+  for (int attempt = 0;; ++attempt) {
+    try {
+      written = write();
+      break;
+    } catch (const store::StoreError& error) {
+      // A concurrent twin of the request claimed the key first: the next attempt replays its answer.
+      if (error.kind() != store::StoreError::Kind::unique_violation || attempt >= 2) throw;
+    }
+  }
+  if (!written || written->replayed) return written;
   record_scan(officer, *written);
   return written;
 }
@@ -500,7 +565,7 @@ int CustomsService::release_paid(std::size_t limit) {
     auto bill = bills_.bill(*officer, case_due.bill_id);
     if (!bill || bill->status != "paid") continue;
     auto decided = record(*officer, case_due.item_id, "release", "duty bill " + case_due.bill_id + " paid",
-                          std::nullopt, case_due.bill_id, "payment");
+                          std::nullopt, case_due.bill_id, "payment", std::nullopt);
     if (decided) ++released;
   }
   // Decisions whose scan a crash left unrecorded.

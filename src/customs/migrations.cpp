@@ -54,6 +54,49 @@ CREATE TABLE customs_decisions (
 CREATE INDEX customs_decisions_by_item ON customs_decisions (item_id, decided_at_ms);
 CREATE INDEX customs_decisions_unrecorded ON customs_decisions (decided_at_ms) WHERE scan_recorded = 0;
 )sql"},
+      {701, "customs: idempotent decisions, partner operators, pre-advice exports and imports",
+       R"sql(
+CREATE TABLE customs_requests (
+  scope TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  decision_id TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  PRIMARY KEY (scope, idempotency_key)
+);
+CREATE TABLE customs_partners (
+  code TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  country TEXT NOT NULL,
+  public_key TEXT NOT NULL,
+  active INTEGER NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  created_by_user_id TEXT NOT NULL
+);
+CREATE TABLE customs_pre_advice_exports (
+  id TEXT PRIMARY KEY,
+  destination_country TEXT NOT NULL,
+  items INTEGER NOT NULL,
+  bundle TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  created_by_user_id TEXT NOT NULL,
+  UNIQUE (scope, idempotency_key)
+);
+CREATE TABLE customs_pre_advice_exported (
+  item_id TEXT PRIMARY KEY,
+  export_id TEXT NOT NULL
+);
+CREATE TABLE customs_pre_advice_imports (
+  bundle_id TEXT PRIMARY KEY,
+  partner_code TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  imported_at_ms BIGINT NOT NULL,
+  imported_by_user_id TEXT NOT NULL
+);
+)sql"},
   };
 }
 

@@ -35,8 +35,12 @@ Result<Scan> make_scan(std::string_view item, std::string_view code, std::string
   Scan scan;
   BARID_ASSIGN_OR_RETURN(scan.item_id, normalize_s10(item));
   const auto* known = event_code(code);
-  if (!known)
-    return invalid_input("unknown_event_code", "'" + std::string(code.substr(0, 8)) + "' is not a UPU event code");
+  if (!known) {
+    // At most 8 bytes of the code, cut at a character boundary so that the message stays UTF-8.
+    std::size_t shown = std::min<std::size_t>(code.size(), 8);
+    while (shown > 0 && shown < code.size() && (static_cast<unsigned char>(code[shown]) & 0xC0) == 0x80) --shown;
+    return invalid_input("unknown_event_code", "'" + std::string(code.substr(0, shown)) + "' is not a UPU event code");
+  }
   scan.code = std::string(known->code);
   const auto at = parse_rfc3339_ms(time);
   const auto offset = rfc3339_offset_minutes(time);
@@ -261,6 +265,11 @@ ScanFile parse_scan_file(std::string_view text, ScanFileFormat format, std::size
           bad = true;
           break;
         }
+        // Trimmed as scan_from_json trims: a blank cell is no value (an EMH needs a real reason).
+        const auto first = cell.find_first_not_of(' ');
+        if (first == std::string::npos) continue;
+        cell.erase(0, first);
+        cell.erase(cell.find_last_not_of(' ') + 1);
         texts[i] = std::move(cell);
       }
       if (bad) continue;

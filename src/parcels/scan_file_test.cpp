@@ -97,5 +97,42 @@ TEST(ScanFile, WholeFileProblems) {
   EXPECT_EQ(scan_file_format("scans.txt", "text/plain"), std::nullopt);
 }
 
+// Found by fuzz_scan_file: the message quoted the first 8 bytes of an unknown code, which could end
+// inside a character and make the problem list invalid UTF-8.
+TEST(ScanFile, UnknownCodeMessagesStayUtf8) {
+  const auto scan =
+      scan_from_json(Json::parse(R"({"item":"CP473124829DZ","code":"€€€","time":"2026-11-23T09:15:00Z"})"));
+  ASSERT_FALSE(scan.ok());
+  EXPECT_EQ(scan.error().code, "unknown_event_code");
+  EXPECT_TRUE(is_valid_utf8(scan.error().message)) << scan.error().message;
+  EXPECT_EQ(scan.error().message, "'\xE2\x82\xAC\xE2\x82\xAC' is not a UPU event code");
+  const auto file = parse_scan_file("item,code,time\nCP473124829DZ,EMA\xC3\xA9\xC3\xA9\xC3\xA9,2026-11-23T09:15:00Z\n",
+                                    ScanFileFormat::csv);
+  ASSERT_EQ(file.problems.size(), 1u);
+  EXPECT_EQ(file.problems[0].code, "unknown_event_code");
+  EXPECT_EQ(file.problems[0].message, "'EMA\xC3\xA9\xC3\xA9' is not a UPU event code");
+}
+
+// Found by fuzz_scan_file: CSV cells were taken untrimmed, so a blank reason satisfied EMH (the same
+// scan in JSON Lines is missing_reason) and a location kept its spaces.
+TEST(ScanFile, CsvTextCellsAreTrimmedAsJsonFields) {
+  const auto file = parse_scan_file(
+      "item,code,time,location,reason\n"
+      "CP473124829DZ,EMH,2026-11-23T09:15:00Z, Cairo ,   \n"
+      "CP473124829DZ,EMH,2026-11-23T09:16:00Z,  ,\" absent \"\n",
+      ScanFileFormat::csv);
+  ASSERT_EQ(file.scans.size(), 1u);
+  EXPECT_EQ(file.scans[0].line, 3u);
+  EXPECT_FALSE(file.scans[0].scan.location.has_value());
+  EXPECT_EQ(file.scans[0].scan.reason, "absent");
+  ASSERT_EQ(file.problems.size(), 1u);
+  EXPECT_EQ(file.problems[0].line, 2u);
+  EXPECT_EQ(file.problems[0].code, "missing_reason");
+  const auto located =
+      parse_scan_file("item,code,time,location\nCP473124829DZ,EMA,2026-11-23T09:15:00Z, Cairo \n", ScanFileFormat::csv);
+  ASSERT_EQ(located.scans.size(), 1u);
+  EXPECT_EQ(located.scans[0].scan.location, "Cairo");
+}
+
 }  // namespace
 }  // namespace barid::parcels

@@ -145,11 +145,13 @@ Refreshed refresh_item(store::Transaction& tx, const std::string& row_id) {
       {std::string(code ? code->status : "in_transit"), last.code, last.at_ms, optional(posted), at(first_attempt),
        optional(delivered), out.anomalies, offset(posting), posting ? nullable(posting->office) : store::Value(nullptr),
        offset(first_attempt), at(first_emc), at(first_emd), at(first_after_emd), row_id});
-  out.settle = delivered && tx.query_one(
-                                  "SELECT 1 FROM parcel_items WHERE row_id = ? AND payment_intent_id IS NOT "
-                                  "NULL AND settlement IS NULL",
-                                  {row_id})
-                                .has_value();
+  // Returned or seized (export cancelled, import terminated) and never delivered: the escrow is voided.
+  const bool ended = code && (code->status == "export_cancelled" || code->status == "import_terminated");
+  out.settle = (delivered || ended) && tx.query_one(
+                                             "SELECT 1 FROM parcel_items WHERE row_id = ? AND payment_intent_id IS NOT "
+                                             "NULL AND settlement IS NULL",
+                                             {row_id})
+                                           .has_value();
   return out;
 }
 
@@ -171,25 +173,40 @@ Result<ScanOutcome> ParcelsService::record_scans(const Principal& caller, const 
     } chunk;
     store_.run_write([&](store::Transaction& tx) {
       chunk = {};  // a retried transaction starts again
+      // Of each item scanned, only what recording needs: the newest item with the id (as load_item
+      // finds it), without decoding its addresses.
+      struct ItemKey {
+        std::string row_id;
+        std::optional<std::string> addressee_party_id;
+        std::int64_t anomalies = 0;
+      };
       struct Touched {
-        std::optional<detail::ItemRow> item;
+        std::optional<ItemKey> item;
         bool changed = false;
       };
       std::map<std::string, Touched> items;
       for (std::size_t i = start; i < end; ++i) {
         const auto& scan = scans[i].scan;
         auto [found, inserted] = items.try_emplace(scan.item_id);
-        if (inserted) found->second.item = detail::load_item(tx, scan.item_id);
+        if (inserted) {
+          if (auto row = tx.query_one("SELECT row_id, addressee_party_id, anomalies FROM parcel_items WHERE s10 = ? "
+                                      "ORDER BY created_at_ms DESC LIMIT 1",
+                                      {scan.item_id}))
+            found->second.item = ItemKey{row->text(0), row->optional_text(1), row->int64(2)};
+        }
         auto& touched = found->second;
-        const auto rows = tx.query(
+        // No RETURNING: on SQLite it makes every insert keep a statement journal (a temporary file
+        // written page by page); the rare notice looks its event up by the unique key instead.
+        const auto fingerprint = scan_fingerprint(scan);
+        const auto inserted_rows = tx.execute(
             "INSERT INTO parcel_events (s10, item_row_id, code, at_ms, utc_offset_minutes, office, location, "
             "next_office, reason, signatory, anomaly, fingerprint, recorded_at_ms, recorded_by_user_id) VALUES (?, ?, "
-            "?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?) ON CONFLICT (s10, fingerprint) DO NOTHING RETURNING seq",
+            "?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?) ON CONFLICT (s10, fingerprint) DO NOTHING",
             {scan.item_id, touched.item ? store::Value(touched.item->row_id) : store::Value(nullptr), scan.code,
              scan.at_ms, std::int64_t{scan.utc_offset_minutes}, nullable(scan.office), nullable(scan.location),
-             nullable(scan.next_office), nullable(scan.reason), nullable(scan.signatory), scan_fingerprint(scan), now,
+             nullable(scan.next_office), nullable(scan.reason), nullable(scan.signatory), fingerprint, now,
              caller.user_id});
-        if (rows.empty()) {
+        if (inserted_rows == 0) {
           ++chunk.duplicates;
           continue;
         }
@@ -200,11 +217,11 @@ Result<ScanOutcome> ParcelsService::record_scans(const Principal& caller, const 
         }
         touched.changed = true;
         const auto* code = event_code(scan.code);
-        if (code && code->key && touched.item->item.addressee_party_id) {
+        if (code && code->key && touched.item->addressee_party_id) {
           tx.execute(
-              "INSERT INTO parcel_notices (event_seq, item_row_id, recorded_by_login, created_at_ms) VALUES "
-              "(?, ?, ?, ?)",
-              {rows[0].int64(0), touched.item->row_id, caller.login, now});
+              "INSERT INTO parcel_notices (event_seq, item_row_id, recorded_by_login, created_at_ms) SELECT seq, ?, ?, "
+              "? FROM parcel_events WHERE s10 = ? AND fingerprint = ?",
+              {touched.item->row_id, caller.login, now, scan.item_id, fingerprint});
           chunk.notices = true;
         }
       }
@@ -212,7 +229,7 @@ Result<ScanOutcome> ParcelsService::record_scans(const Principal& caller, const 
         if (!touched.changed) continue;
         const auto refreshed = detail::refresh_item(tx, touched.item->row_id);
         chunk.anomalies +=
-            static_cast<std::size_t>(std::max<std::int64_t>(0, refreshed.anomalies - touched.item->item.anomalies));
+            static_cast<std::size_t>(std::max<std::int64_t>(0, refreshed.anomalies - touched.item->anomalies));
         chunk.settle = chunk.settle || refreshed.settle;
       }
       return true;
@@ -410,6 +427,29 @@ int ParcelsService::settle_escrows(std::size_t limit) {
       return true;
     });
     captured += intent ? 1 : 0;
+  }
+  // Items that will not be delivered (export cancelled, import terminated: returned or seized) and
+  // were not: the buyer's money goes back.
+  const auto ended = store_.read<std::vector<std::pair<std::string, std::pair<std::string, std::string>>>>(
+      [&](store::Transaction& tx) {
+        std::vector<std::pair<std::string, std::pair<std::string, std::string>>> out;
+        for (const auto& row : tx.query("SELECT row_id, s10, payment_intent_id FROM parcel_items WHERE "
+                                        "payment_intent_id IS NOT NULL AND settlement IS NULL AND delivered_at_ms IS "
+                                        "NULL AND status IN ('export_cancelled', 'import_terminated') LIMIT ?",
+                                        {static_cast<std::int64_t>(limit)})) {
+          out.push_back({row.text(0), {row.text(1), row.text(2)}});
+        }
+        return out;
+      });
+  for (const auto& [row_id, ids] : ended) {
+    auto intent = checkout_->void_on_return(ids.second, ids.first);
+    const std::string settlement = intent ? "voided" : "not_voided:" + intent.error().code;
+    if (!intent) log::warning("parcel_escrow_not_voided", {{"item", ids.first}, {"error", intent.error().code}});
+    store_.run_write([&](store::Transaction& tx) {
+      tx.execute("UPDATE parcel_items SET settlement = ? WHERE row_id = ? AND settlement IS NULL",
+                 {settlement, row_id});
+      return true;
+    });
   }
   return captured;
 }

@@ -510,8 +510,10 @@ int CheckoutService::expire_holds(std::size_t limit) {
         return out;
       });
   int expired = 0;
-  for (const auto& [id, escrow] : due) {
-    const auto pending = ledger::Id::parse(escrow);
+  for (const auto& entry : due) {
+    // Named copies: clang before 16 cannot capture structured bindings in the lambda below.
+    const std::string& id = entry.first;
+    const auto pending = ledger::Id::parse(entry.second);
     const auto status = pending ? payments_.ledger().pending_status(*pending) : std::nullopt;
     // The ledger's own background voids the transfer once its timeout passes.
     if (status != ledger::PendingStatus::expired && status != ledger::PendingStatus::voided) continue;

@@ -36,11 +36,11 @@ TestNode::TestNode(const std::string& backend, http::ServerOptions server_option
   auto node = app::Node::open(config, /*migrate=*/true);
   if (!node) throw std::runtime_error("cannot open the test node: " + node.error().message);
   node_ = std::move(*node);
-  api_ =
-      std::make_unique<api::Api>(api::Services{node_->store(), node_->identity(), node_->migrations(), node_->mailbox(),
-                                               node_->batches(), node_->log(), node_->operator_key(), node_->ledger(),
-                                               node_->payments(), node_->bills(), node_->checkout(), node_->parcels()},
-                                 api::ApiOptions{false, "0.1.0", [this] { return clock_ms(); }});
+  api_ = std::make_unique<api::Api>(
+      api::Services{node_->store(), node_->identity(), node_->migrations(), node_->mailbox(), node_->batches(),
+                    node_->log(), node_->operator_key(), node_->ledger(), node_->payments(), node_->bills(),
+                    node_->checkout(), node_->parcels(), node_->customs()},
+      api::ApiOptions{false, "0.1.0", [this] { return clock_ms(); }});
   server_options.host = "127.0.0.1";
   server_options.port = 0;
   if (server_options.upload_path_prefixes.empty()) {

@@ -32,6 +32,9 @@ class CheckoutService;
 namespace barid::parcels {
 class ParcelsService;
 }
+namespace barid::customs {
+class CustomsService;
+}
 
 namespace barid::api {
 
@@ -49,6 +52,7 @@ struct Services {
   payments::BillService& bills;
   payments::CheckoutService& checkout;
   parcels::ParcelsService& parcels;
+  customs::CustomsService& customs;
 };
 
 struct ApiOptions {
@@ -91,6 +95,7 @@ class Api {
   void add_bill_routes();
   void add_checkout_routes();
   void add_parcel_routes();
+  void add_customs_routes();
 
   Services services_;
   ApiOptions options_;

@@ -33,6 +33,9 @@ class PaymentsService;
 class BillService;
 class CheckoutService;
 }  // namespace barid::payments
+namespace barid::customs {
+class CustomsService;
+}
 namespace barid::parcels {
 class ParcelsService;
 }
@@ -83,6 +86,8 @@ struct Config {
   // that approves whatever its page is told to and creates the money it pays. Never "sandbox" with
   // real money; `make run` (the demo) and the tests turn it on.
   std::string card_acquirer;
+  // This operator's code in pre-advice bundles it signs (partners register it with our public key).
+  std::string operator_code = "BARID";
   // Tests only: a wall clock to use instead of the system's.
   std::function<std::int64_t()> clock;
 
@@ -125,6 +130,7 @@ class Node {
   payments::BillService& bills() { return *bills_; }
   payments::CheckoutService& checkout() { return *checkout_; }
   parcels::ParcelsService& parcels() { return *parcels_; }
+  customs::CustomsService& customs() { return *customs_; }
   notify::Outbox& outbox() { return *outbox_; }
   const std::vector<store::Migration>& migrations() const { return migrations_; }
   const Config& config() const { return config_; }
@@ -151,6 +157,7 @@ class Node {
   std::unique_ptr<payments::BillService> bills_;
   std::unique_ptr<payments::CheckoutService> checkout_;
   std::unique_ptr<parcels::ParcelsService> parcels_;
+  std::unique_ptr<customs::CustomsService> customs_;
   std::unique_ptr<notify::Transport> transport_;
   std::unique_ptr<notify::Outbox> outbox_;
 };

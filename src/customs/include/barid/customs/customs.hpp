@@ -14,9 +14,13 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+namespace barid::crypto {
+struct SigningKey;
+}
 namespace barid::parcels {
 class ParcelsService;
 }
@@ -107,6 +111,7 @@ struct Decision {
   std::int64_t log_index = 0;
   std::string decided_by;  // login, or "payment" when a paid duty bill released the item
   std::int64_t decided_at_ms = 0;
+  bool replayed = false;  // the answer to a repeated Idempotency-Key
 };
 
 struct CustomsCase {
@@ -121,11 +126,52 @@ struct CustomsCase {
   std::vector<Decision> decisions;
 };
 
+// A partner postal operator whose pre-advice bundles this node accepts, and the Ed25519 key they are
+// signed with.
+struct Partner {
+  std::string code;  // the partner's operator code, as its bundles name it in "origin_operator"
+  std::string name;
+  std::string country;     // ISO 3166-1 alpha-2
+  std::string public_key;  // Ed25519, 32 bytes in standard base64
+  bool active = true;
+  std::int64_t created_at_ms = 0;
+};
+
+// A signed bundle of outbound items with their declarations, for the destination's operator and
+// customs (an ITMATT-like pre-advice; format in docs/pre-advice.md).
+struct PreAdviceExport {
+  std::string id;
+  std::string destination_country;
+  std::size_t items = 0;
+  Json bundle;
+  std::int64_t created_at_ms = 0;
+  bool replayed = false;
+};
+
+struct PreAdviceImport {
+  std::string bundle_id;
+  std::string partner;
+  std::size_t items = 0;         // in the bundle
+  std::size_t created = 0;       // items this node did not know: created from the bundle
+  std::size_t known = 0;         // items this node already had
+  std::size_t declarations = 0;  // declarations stored (those of known items that had none, and new ones)
+  std::int64_t imported_at_ms = 0;
+  bool replayed = false;  // the same bundle was imported before: nothing changed
+};
+
 struct CustomsOptions {
   std::function<std::int64_t()> clock;
   std::int64_t cn22_limit = 0;  // in the tariff's currency; 0: every declaration is a CN 23
   std::int64_t bill_days = 15;  // how long the addressee has to pay the duty
+  // This node's operator: the code its pre-advice bundles carry, and the key that signs them.
+  std::string operator_code = "BARID";
+  const crypto::SigningKey* signing_key = nullptr;  // null: bundles cannot be exported
 };
+
+// Bundles hold at most this many items, and their JSON at most this many bytes (an export stops
+// adding items there; the rest go into the next bundle), so that one fits a request body.
+inline constexpr std::size_t kMaxBundleItems = 500;
+inline constexpr std::size_t kMaxBundleBytes = 768 * 1024;
 
 class CustomsService {
  public:
@@ -150,19 +196,43 @@ class CustomsService {
   // Items presented to customs (EDB) and not yet released, returned or seized, oldest first.
   Result<std::vector<CustomsCase>> queue(const identity::Principal& officer, std::size_t limit);
   Result<CustomsCase> case_of(const identity::Principal& officer, const std::string& item_id);
-  // Decides on a presented item. duty_due assesses duty and VAT and bills the addressee.
+  // Decides on a presented item. duty_due assesses duty and VAT and bills the addressee. A repeated
+  // Idempotency-Key returns the first decision (replayed); the same key for another decision is a
+  // conflict.
   Result<Decision> decide(const identity::Principal& officer, const std::string& item_id, const std::string& decision,
-                          const std::optional<std::string>& note);
+                          const std::optional<std::string>& note, const std::string& idempotency_key);
+
+  // Partner operators (operator admins register them; officers may list them).
+  Result<Partner> add_partner(const identity::Principal& admin, const Partner& partner);
+  Result<std::vector<Partner>> partners(const identity::Principal& caller);
+  Result<Partner> set_partner_active(const identity::Principal& admin, const std::string& code, bool active);
+
+  // Pre-advice (customs officers and admins). An export takes the declared items bound for
+  // `destination_country` that no earlier export carried, oldest declaration first, signs them with
+  // the operator key and keeps the bundle (downloadable again). An import checks the bundle's
+  // signature against its partner's registered key and records its items and declarations, all or
+  // nothing; the same bundle again changes nothing, another bundle under the same id is refused.
+  Result<PreAdviceExport> export_pre_advice(const identity::Principal& caller, const std::string& destination_country,
+                                            const std::string& idempotency_key);
+  Result<PreAdviceExport> pre_advice_export(const identity::Principal& caller, const std::string& export_id);
+  Result<std::vector<PreAdviceExport>> pre_advice_exports(const identity::Principal& caller, std::size_t limit);
+  Result<PreAdviceImport> import_pre_advice(const identity::Principal& caller, const Json& bundle);
 
   // Background: releases items whose duty bill is paid, and records scans a crash left unrecorded.
   int release_paid(std::size_t limit = 200);
 
   std::int64_t clock_ms() const;
+  const std::string& operator_code() const { return options_.operator_code; }
 
  private:
+  struct Request {
+    std::string scope, key, fingerprint;
+  };
   Result<Decision> record(const identity::Principal& officer, const std::string& item_id, const std::string& decision,
                           const std::optional<std::string>& note, const std::optional<Assessment>& assessment,
-                          const std::optional<std::string>& bill_id, const std::string& decided_by);
+                          const std::optional<std::string>& bill_id, const std::string& decided_by,
+                          const std::optional<Request>& request);
+  Result<std::optional<Decision>> earlier_decision(store::Transaction& tx, const Request& request);
   void record_scan(const identity::Principal& officer, const Decision& decision);
 
   store::Store& store_;
@@ -172,9 +242,19 @@ class CustomsService {
   CustomsOptions options_;
 };
 
-// Pure parts, for tests and the API.
+// Pure parts, for tests, fuzzing and the API.
 Result<DeclarationInput> declaration_from_json(const Json& body);
 Json declaration_json(const Declaration& declaration);
 Assessment assess(const DeclarationInput& declaration, const Tariff& tariff);
+
+// The bytes a bundle's signature covers: the bundle without its "signature" member, serialised with
+// keys sorted, no whitespace and UTF-8 as is (RFC 8785 for documents of strings, integers, booleans
+// and nulls with ASCII keys, which bundles are).
+std::string bundle_signing_bytes(const Json& bundle);
+// Adds {"signature": {"algorithm": "Ed25519", "public_key": …, "value": …}} to the bundle.
+Json sign_bundle(Json bundle, const crypto::SigningKey& key);
+// Checks the bundle's form and its signature against `public_key` (raw 32 bytes). Errors:
+// invalid_pre_advice (the form, naming the field), bad_signature.
+Status verify_bundle(const Json& bundle, std::span<const std::uint8_t> public_key);
 
 }  // namespace barid::customs

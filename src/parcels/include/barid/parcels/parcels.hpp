@@ -273,6 +273,15 @@ class ParcelsService {
   // A business or citizen ships an item (it is the sender); a clerk accepts one at the counter.
   Result<Item> create_item(const identity::Principal& caller, const ItemInput& input,
                            const std::string& idempotency_key);
+  // An item a partner operator announced (pre-advice), with the id the partner issued, recorded in
+  // the caller's transaction (customs imports a bundle all or nothing). The addressee's party is
+  // linked when one has the identifier (else the item has none: no mailbox notices, no duty bill);
+  // scans that came first are adopted. Returns false, changing
+  // nothing, when an item with this id was created here or announced within the reuse period.
+  // Errors: invalid_s10, invalid_item, invalid_address, unsupported_country.
+  Result<bool> receive_announced(store::Transaction& tx, const identity::Principal& caller, const std::string& s10,
+                                 const ItemInput& input);
+
   // The full item: its sender's and addressee's parties (or their delegates with parcels:read) and
   // postal staff; anyone else gets item_not_found.
   Result<Item> item(const identity::Principal& caller, const std::string& item_id);
