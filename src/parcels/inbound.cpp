@@ -1,7 +1,6 @@
 // Items announced by a partner operator's pre-advice: they keep the id the partner issued.
 #include "internal.hpp"
 
-#include <barid/core/utf8.hpp>
 #include <barid/crypto/crypto.hpp>
 
 namespace barid::parcels {
@@ -10,19 +9,9 @@ Result<bool> ParcelsService::receive_announced(store::Transaction& tx, const ide
                                                const std::string& id, const ItemInput& raw) {
   BARID_ASSIGN_OR_RETURN(auto s10, normalize_s10(id));
   ItemInput input = raw;
-  const auto* product = product_by_code(input.product);
-  if (!product) return invalid_input("invalid_item", "product must be one of R, L, C, H, E");
-  if (s10[0] != product->code[0])
+  BARID_TRY(detail::normalize_item_input(input));
+  if (s10[0] != input.product[0])
     return invalid_input("invalid_item", "the id's service indicator does not match product " + input.product);
-  BARID_TRY(check_item_size(*product, input.weight_g, input.length_mm, input.width_mm, input.height_mm));
-  BARID_ASSIGN_OR_RETURN(input.sender, normalize_address(std::move(input.sender)));
-  BARID_ASSIGN_OR_RETURN(input.addressee, normalize_address(std::move(input.addressee)));
-  if (input.declared_value.has_value() != input.declared_currency.has_value())
-    return invalid_input("invalid_item", "declared_value and declared_currency go together");
-  if (input.declared_value && (*input.declared_value < 0 || *input.declared_value > 1'000'000'000'000))
-    return invalid_input("invalid_item", "declared_value is out of range");
-  if (input.contents && (input.contents->empty() || utf8_length(*input.contents) > 200))
-    return invalid_input("invalid_item", "contents holds 1 to 200 characters");
 
   const auto now = clock_ms();
   if (auto existing = detail::load_item(tx, s10); existing && existing->item.created_at_ms > now - options_.id_reuse_ms)

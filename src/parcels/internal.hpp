@@ -25,6 +25,9 @@ ItemRow item_from_row(const store::Row& row);
 // The newest item with this S10 id.
 std::optional<ItemRow> load_item(store::Transaction& tx, const std::string& s10);
 
+// Checks an item's product, size, addresses (normalised in place), declared value and contents.
+Status normalize_item_input(ItemInput& input);
+
 bool is_staff(const identity::Principal& caller);
 // Whether the caller may see the item in full: its sender's or addressee's party (or a delegate with
 // parcels:read), or staff; the access is logged for the parties concerned. item_not_found otherwise.

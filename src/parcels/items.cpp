@@ -232,13 +232,9 @@ Result<std::vector<IdRange>> ParcelsService::ranges(const Principal& admin) {
   });
 }
 
-Result<Item> ParcelsService::create_item(const Principal& caller, const ItemInput& raw,
-                                         const std::string& idempotency_key) {
-  const bool clerk = caller.has_role(Role::postal_clerk);
-  if (!clerk && !caller.has_role(Role::business) && !caller.has_role(Role::citizen))
-    return forbidden("role_not_allowed", "businesses, citizens and postal clerks ship items");
-  if (idempotency_key.empty()) return invalid_input("idempotency_key_required", "send an Idempotency-Key header");
-  ItemInput input = raw;
+namespace detail {
+
+Status normalize_item_input(ItemInput& input) {
   const auto* product = product_by_code(input.product);
   if (!product) return invalid_input("invalid_item", "product must be one of R, L, C, H, E");
   BARID_TRY(check_item_size(*product, input.weight_g, input.length_mm, input.width_mm, input.height_mm));
@@ -254,6 +250,19 @@ Result<Item> ParcelsService::create_item(const Principal& caller, const ItemInpu
     return invalid_input("invalid_item", "declared_currency must be an ISO 4217 code");
   if (input.contents && (input.contents->empty() || utf8_length(*input.contents) > 200))
     return invalid_input("invalid_item", "contents holds 1 to 200 characters");
+  return {};
+}
+
+}  // namespace detail
+
+Result<Item> ParcelsService::create_item(const Principal& caller, const ItemInput& raw,
+                                         const std::string& idempotency_key) {
+  const bool clerk = caller.has_role(Role::postal_clerk);
+  if (!clerk && !caller.has_role(Role::business) && !caller.has_role(Role::citizen))
+    return forbidden("role_not_allowed", "businesses, citizens and postal clerks ship items");
+  if (idempotency_key.empty()) return invalid_input("idempotency_key_required", "send an Idempotency-Key header");
+  ItemInput input = raw;
+  BARID_TRY(detail::normalize_item_input(input));
   if (!clerk && (input.sender_party || input.office))
     return forbidden("role_not_allowed", "only a clerk accepting an item names its sender's party or office");
   if (input.payment_intent_id && !checkout_)
